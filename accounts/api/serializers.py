@@ -1,0 +1,43 @@
+from rest_framework import serializers
+
+from accounts.choices import TokenScope
+from accounts.models import ApiToken, Team, User
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Team
+        fields = ["id", "name", "function", "parent", "manager"]
+
+
+class UserSerializer(serializers.ModelSerializer):
+    function = serializers.CharField(read_only=True, allow_null=True, help_text="The function of the user's team.")
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "first_name", "last_name", "email", "role", "team", "manager", "function", "title"]
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    user = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "user", "prefix", "scopes", "created_at", "expires_at", "last_used_at", "revoked_at"]
+        read_only_fields = fields
+
+
+class ApiTokenCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100, help_text="What the token is for.")
+    scopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=TokenScope.choices), min_length=1, help_text="read and/or write."
+    )
+    expires_at = serializers.DateTimeField(required=False, allow_null=True, help_text="Optional expiry.")
+
+
+class ApiTokenCreatedSerializer(ApiTokenSerializer):
+    token = serializers.CharField(read_only=True, help_text="The secret: shown once, store it now.")
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = [*ApiTokenSerializer.Meta.fields, "token"]
+        read_only_fields = fields

@@ -1,0 +1,64 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import selectors, services
+from accounts.api.serializers import (
+    ApiTokenCreatedSerializer,
+    ApiTokenCreateSerializer,
+    ApiTokenSerializer,
+    TeamSerializer,
+    UserSerializer,
+)
+from accounts.models import ApiToken
+
+
+class MeView(APIView):
+    @extend_schema(responses=UserSerializer, summary="The authenticated user")
+    def get(self, request):
+        return Response(UserSerializer(request.user).data)
+
+
+class UserViewSet(viewsets.ReadOnlyModelViewSet):
+    """Everyone who works in the CRM, with role, team and manager: the base of the "who to call" directory."""
+
+    serializer_class = UserSerializer
+    filterset_fields = ["role", "team"]
+
+    def get_queryset(self):
+        return selectors.user_list()
+
+
+class TeamViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = TeamSerializer
+    filterset_fields = ["function"]
+
+    def get_queryset(self):
+        return selectors.team_list()
+
+
+class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Your API tokens (administrators: everyone's). Create one, then revoke it when it is no longer needed."""
+
+    serializer_class = ApiTokenSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return ApiToken.objects.none()
+        return selectors.api_token_list(user=self.request.user)
+
+    @extend_schema(request=ApiTokenCreateSerializer, responses={201: ApiTokenCreatedSerializer})
+    def create(self, request):
+        data = ApiTokenCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        token, plaintext = services.api_token_create(user=request.user, **data.validated_data)
+        token.token = plaintext
+        return Response(ApiTokenCreatedSerializer(token).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=ApiTokenSerializer)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        token = services.api_token_revoke(token=self.get_object())
+        return Response(ApiTokenSerializer(token).data)

@@ -1,0 +1,90 @@
+from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+
+from accounts.choices import MANAGER_ROLES, Function, Role, TokenScope
+
+
+class Team(models.Model):
+    """A group of people with one function; teams nest (a region under a sales org) and each has a manager."""
+
+    name = models.CharField(max_length=100, unique=True)
+    function = models.CharField(max_length=16, choices=Function.choices)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    manager = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="managed_teams"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(function__in=Function.values), name="team_function_valid"),
+            models.CheckConstraint(condition=~Q(parent=models.F("id")), name="team_not_own_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A person (or an integration) using the system: one role, one team, one manager above them."""
+
+    role = models.CharField(max_length=32, choices=Role.choices, default=Role.SALES_REP)
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
+    manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="direct_reports")
+    title = models.CharField(max_length=100, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["username"]
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="user_role_valid"),
+            models.CheckConstraint(condition=~Q(manager=models.F("id")), name="user_not_own_manager"),
+        ]
+
+    @property
+    def function(self) -> str | None:
+        return self.team.function if self.team_id else None
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role in MANAGER_ROLES
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.role == Role.ADMIN or self.is_superuser
+
+
+class ApiToken(models.Model):
+    """A revocable credential for an integration. Only a SHA-256 of the secret is stored; the prefix finds the row."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="What this token is for, e.g. 'website form sync'.")
+    prefix = models.CharField(max_length=12, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, editable=False)
+    scopes = ArrayField(models.CharField(max_length=16, choices=TokenScope.choices), default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(scopes__contained_by=TokenScope.values), name="api_token_scopes_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class WorkerHeartbeat(models.Model):
+    """Last time the beat schedule reached a worker: proves background jobs really run."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    beat_at = models.DateTimeField()
+    runs = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.beat_at:%Y-%m-%d %H:%M:%S}"

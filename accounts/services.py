@@ -1,0 +1,80 @@
+import hashlib
+import hmac
+import secrets
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.choices import TokenScope
+from accounts.models import ApiToken, User, WorkerHeartbeat
+
+TOKEN_PREFIX = "crm_"
+
+
+def _hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def api_token_create(
+    *, user: User, name: str, scopes: list[str], expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """Creates a token and returns it with its plaintext, which is shown once and never stored."""
+    unknown = sorted(set(scopes) - set(TokenScope.values))
+    if unknown:
+        raise ValidationError({"scopes": f"Unknown scope(s): {', '.join(unknown)}."})
+    if not scopes:
+        raise ValidationError({"scopes": "A token needs at least one scope."})
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": "The expiry must be in the future."})
+    prefix = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        prefix=prefix,
+        key_hash=_hash_secret(secret),
+        scopes=sorted(set(scopes)),
+        expires_at=expires_at,
+    )
+    return token, f"{TOKEN_PREFIX}{prefix}_{secret}"
+
+
+def api_token_revoke(*, token: ApiToken) -> ApiToken:
+    """Revokes a token; revoking twice keeps the first revocation time."""
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    token.refresh_from_db()
+    return token
+
+
+def api_token_authenticate(*, raw: str) -> ApiToken | None:
+    """Returns the live token matching `raw`, or None. Compares hashes in constant time."""
+    if not raw.startswith(TOKEN_PREFIX):
+        return None
+    prefix, _, secret = raw[len(TOKEN_PREFIX) :].partition("_")
+    token = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
+    if token is None or not hmac.compare_digest(token.key_hash, _hash_secret(secret)):
+        return None
+    now = timezone.now()
+    if token.revoked_at is not None or (token.expires_at is not None and token.expires_at <= now):
+        return None
+    if not token.user.is_active:
+        return None
+    # Write last use at most once a minute so a busy integration does not turn every read into a write.
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token
+
+
+def worker_heartbeat_record(*, name: str) -> WorkerHeartbeat:
+    """Upserts the heartbeat row; safe to run twice (the counter only says how many runs arrived)."""
+    with transaction.atomic():
+        beat, created = WorkerHeartbeat.objects.select_for_update().get_or_create(
+            name=name, defaults={"beat_at": timezone.now(), "runs": 1}
+        )
+        if not created:
+            WorkerHeartbeat.objects.filter(pk=name).update(beat_at=timezone.now(), runs=F("runs") + 1)
+            beat.refresh_from_db()
+    return beat

@@ -1,0 +1,15 @@
+"""Every periodic job in one place: crontab-based, each with an expiry and the reason it exists.
+
+An expiry shorter than the period means a backlog never runs the same check twice in a row after an outage.
+"""
+
+from celery.schedules import crontab
+
+BEAT_SCHEDULE: dict[str, dict] = {
+    "heartbeat": {
+        # Proves in the database that beat and a worker are both alive; /healthz and the tests read it.
+        "task": "accounts.tasks.heartbeat_record",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 50},
+    },
+}

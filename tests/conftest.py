@@ -1,0 +1,98 @@
+"""Fixtures shared by every test: a small company (teams, one user per role) and a client per role and auth mode."""
+
+import os
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.choices import Function, Role, TokenScope
+from accounts.services import api_token_create
+from tests.accounts.factories import TeamFactory, UserFactory
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture
+def teams(db):
+    revenue = TeamFactory(name="Revenue", function=Function.SHARED)
+    return {
+        "revenue": revenue,
+        "marketing": TeamFactory(name="Marketing", function=Function.MARKETING, parent=revenue),
+        "sales": TeamFactory(name="Sales", function=Function.SALES, parent=revenue),
+        "sdr": TeamFactory(name="Sales development", function=Function.SHARED, parent=revenue),
+    }
+
+
+@pytest.fixture
+def people(teams):
+    """One user per role, wired into the manager hierarchy the demo company uses."""
+    leader = UserFactory(username="leader", role=Role.REVENUE_LEADER, team=teams["revenue"])
+    sales_manager = UserFactory(username="salesmgr", role=Role.SALES_MANAGER, team=teams["sales"], manager=leader)
+    marketing_manager = UserFactory(
+        username="mktmgr", role=Role.MARKETING_MANAGER, team=teams["marketing"], manager=leader
+    )
+    teams["sales"].manager = sales_manager
+    teams["sales"].save()
+    teams["marketing"].manager = marketing_manager
+    teams["marketing"].save()
+    return {
+        "leader": leader,
+        "sales_manager": sales_manager,
+        "marketing_manager": marketing_manager,
+        "rep": UserFactory(username="rep", role=Role.SALES_REP, team=teams["sales"], manager=sales_manager),
+        "rep2": UserFactory(username="rep2", role=Role.SALES_REP, team=teams["sales"], manager=sales_manager),
+        "sdr": UserFactory(username="sdr", role=Role.SDR, team=teams["sdr"], manager=sales_manager),
+        "marketer": UserFactory(
+            username="marketer", role=Role.MARKETER, team=teams["marketing"], manager=marketing_manager
+        ),
+        "admin": UserFactory(
+            username="admin", role=Role.ADMIN, team=teams["revenue"], is_staff=True, is_superuser=True
+        ),
+        "integration": UserFactory(username="integration", role=Role.INTEGRATION, team=teams["revenue"]),
+    }
+
+
+@pytest.fixture
+def client_for():
+    """client_for(user) → an API client logged in with a session, as the web UI is."""
+
+    def make(user):
+        client = APIClient()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def token_client_for():
+    """token_client_for(user, scopes) → an API client that sends a real Bearer token."""
+
+    def make(user, scopes=(TokenScope.READ, TokenScope.WRITE)):
+        _, plaintext = api_token_create(user=user, name="test", scopes=list(scopes))
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def anonymous_client():
+    return APIClient()
+
+
+@pytest.fixture
+def redis_url():
+    """A reachable Redis: skipped with the reason outside CI, a failure in CI (where Redis must be there)."""
+    import redis
+
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        message = f"Redis at {url} is unreachable ({exc})"
+        if IN_CI:
+            pytest.fail(f"{message}; CI must provide Redis.")
+        pytest.skip(message)
+    return url

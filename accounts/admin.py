@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from accounts import services
-from accounts.models import ApiToken, Team, User, WorkerHeartbeat
+from accounts.models import ApiToken, Notification, Team, User, WorkerHeartbeat
 
 
 @admin.register(Team)
@@ -63,4 +63,14 @@ class WorkerHeartbeatAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["recipient", "kind", "message", "created_at", "read_at"]
+    list_filter = ["kind"]
+    readonly_fields = ["recipient", "kind", "subject_type", "subject_id", "message", "url", "created_at"]
+
+    def has_add_permission(self, request):
         return False

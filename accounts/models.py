@@ -88,3 +88,32 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Notification(models.Model):
+    """Something a person should see: a handoff to accept, an SLA breach on their team, an approval to give.
+
+    `subject_type`/`subject_id` name the record by app label, not by foreign key, because accounts sits
+    below every other app. The unique key makes every producer safe to run twice.
+    """
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=40)
+    subject_type = models.CharField(max_length=40)
+    subject_id = models.BigIntegerField()
+    message = models.CharField(max_length=500)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_inbox")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "subject_type", "subject_id"], name="notification_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"To {self.recipient}: {self.message}"

@@ -9,7 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.choices import TokenScope
-from accounts.models import ApiToken, User, WorkerHeartbeat
+from accounts.models import ApiToken, Notification, User, WorkerHeartbeat
 
 TOKEN_PREFIX = "crm_"
 
@@ -78,3 +78,17 @@ def worker_heartbeat_record(*, name: str) -> WorkerHeartbeat:
             WorkerHeartbeat.objects.filter(pk=name).update(beat_at=timezone.now(), runs=F("runs") + 1)
             beat.refresh_from_db()
     return beat
+
+
+def notification_send(
+    *, recipient: User, kind: str, subject_type: str, subject_id: int, message: str, url: str = ""
+) -> Notification:
+    """Creates the notification once; a repeat (same recipient, kind and subject) returns the first one."""
+    notification, _ = Notification.objects.get_or_create(
+        recipient=recipient,
+        kind=kind,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        defaults={"message": message[:500], "url": url},
+    )
+    return notification

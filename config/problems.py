@@ -6,13 +6,15 @@ DRF's errors go through `problem_exception_handler`; Django's own 404/500 for AP
 
 from http import HTTPStatus
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
+
+from config.errors import DomainError
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
@@ -41,10 +43,17 @@ def _detail_and_errors(exc: exceptions.APIException) -> tuple[str, object]:
     return str(exc.detail), None
 
 
+def _domain_problem(exc: DomainError) -> Response:
+    body = problem_body(status_code=exc.status, detail=exc.message, code=exc.code, **exc.details)
+    return Response(body, status=exc.status, content_type=PROBLEM_CONTENT_TYPE)
+
+
 def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, DomainError):
+        return _domain_problem(exc)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
-    if isinstance(exc, Http404):
+    if isinstance(exc, Http404 | ObjectDoesNotExist):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()

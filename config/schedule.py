@@ -12,4 +12,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute="*"),
         "options": {"expires": 50},
     },
+    "handoff-sla-check": {
+        # Records each missed accept / first-touch clock once and escalates it to the receiving manager.
+        "task": "funnel.tasks.handoff_sla_check",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 240},
+    },
 }

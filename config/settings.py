@@ -135,6 +135,9 @@ CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = TIME_ZONE
 
+# Hours a receiving side has to accept or reject a handoff when no rule sets its own SLA.
+FUNNEL_DEFAULT_ACCEPT_HOURS = env.env_int("FUNNEL_DEFAULT_ACCEPT_HOURS", 48, minimum=1)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiTokenAuthentication",
@@ -161,6 +164,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "StageEnum": "leads.choices.Stage",
+        "FunctionEnum": "accounts.choices.Function",
+    },
 }
 
 # Production hardening; every one of these is on unless DEBUG, so `check --deploy` passes with zero warnings.

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from crm.models import Company, Contact
+from crm.models import CallReport, Campaign, Company, Contact
 
 
 @admin.register(Company)
@@ -15,3 +15,16 @@ class ContactAdmin(admin.ModelAdmin):
     list_display = ["__str__", "company", "email", "title"]
     search_fields = ["first_name", "last_name", "email"]
     autocomplete_fields = ["company"]
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ["name", "channel", "segment", "status", "owner", "starts_on", "ends_on"]
+    list_filter = ["channel", "status"]
+    search_fields = ["name"]
+
+
+@admin.register(CallReport)
+class CallReportAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "lead", "company", "author", "occurred_on"]
+    raw_id_fields = ["lead"]

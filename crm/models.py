@@ -1,8 +1,9 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-from crm.choices import Segment
+from crm.choices import CampaignStatus, Channel, InteractionChannel, Segment
 
 
 class Company(models.Model):
@@ -45,3 +46,60 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+
+class Campaign(models.Model):
+    """A marketing programme. Minimal here (name, channel, segment, dates, owner); the campaign issue grows it."""
+
+    name = models.CharField(max_length=200, unique=True)
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    segment = models.CharField(max_length=16, choices=Segment.choices, blank=True)
+    status = models.CharField(max_length=12, choices=CampaignStatus.choices, default=CampaignStatus.PLANNED)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="campaigns"
+    )
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(channel__in=Channel.values), name="campaign_channel_valid"),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(starts_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="campaign_dates_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CallReport(models.Model):
+    """A short record of a sales interaction. Minimal here; the sales-side issue adds the typed insight fields.
+
+    `lead` points at leads.Lead by name only: crm sits below leads in the import direction.
+    """
+
+    lead = models.ForeignKey("leads.Lead", null=True, blank=True, on_delete=models.CASCADE, related_name="call_reports")
+    company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="call_reports")
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="call_reports")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="call_reports")
+    occurred_on = models.DateField()
+    channel = models.CharField(max_length=10, choices=InteractionChannel.choices)
+    outcome = models.CharField(max_length=200)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_on", "-id"]
+        indexes = [models.Index(fields=["lead", "-occurred_on"], name="callreport_lead_recent")]
+        constraints = [
+            models.CheckConstraint(condition=Q(channel__in=InteractionChannel.values), name="callreport_channel_valid"),
+            models.CheckConstraint(
+                condition=Q(lead__isnull=False) | Q(company__isnull=False), name="callreport_has_subject"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} on {self.occurred_on}: {self.outcome}"

@@ -9,7 +9,18 @@ from accounts.choices import Function, Role, TokenScope
 from accounts.services import api_token_create
 from tests.accounts.factories import TeamFactory, UserFactory
 
+from config.celery import app as celery_app
+
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+# Tasks scheduled on commit run in the test process: a test never leaves messages on a shared broker that
+# some other worker could pick up against another database.
+celery_app.conf.task_always_eager = True
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Production hashing costs ~0.3 s a user; tests create many users and never attack their passwords.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

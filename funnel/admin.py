@@ -1,0 +1,138 @@
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+
+from funnel.models import (
+    ApprovalRequest,
+    Handoff,
+    HandoffRule,
+    LeadDefinition,
+    LeadDefinitionVersion,
+    RejectionReason,
+    RoutingCursor,
+    SlaBreach,
+    Stage,
+    StageMove,
+    Transition,
+)
+from funnel.services.rules import handoff_rule_validate
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written only by services: the admin shows them and changes nothing."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Stage)
+class StageAdmin(admin.ModelAdmin):
+    list_display = ["key", "position", "owning_function", "is_outcome"]
+    list_editable = ["owning_function"]
+    readonly_fields = ["key", "position", "is_outcome"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StageMove)
+class StageMoveAdmin(admin.ModelAdmin):
+    list_display = ["from_stage", "to_stage"]
+    list_filter = ["from_stage"]
+
+
+class HandoffRuleForm(forms.ModelForm):
+    class Meta:
+        model = HandoffRule
+        fields = [
+            "name",
+            "description",
+            "is_active",
+            "priority",
+            "from_stages",
+            "to_stages",
+            "preconditions",
+            "routing",
+            "escalations",
+            "accept_within_hours",
+            "first_touch_within_hours",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        candidate = HandoffRule(**{k: v for k, v in cleaned.items() if k in {f.name for f in HandoffRule._meta.fields}})
+        try:
+            handoff_rule_validate(candidate)  # the same validation the API runs
+        except ValidationError as exc:
+            raise ValidationError(
+                [f"{field}: {message}" for field, messages in exc.message_dict.items() for message in messages]
+            ) from None
+        return cleaned
+
+
+@admin.register(HandoffRule)
+class HandoffRuleAdmin(admin.ModelAdmin):
+    form = HandoffRuleForm
+    list_display = ["name", "priority", "is_active", "from_stages", "to_stages", "accept_within_hours"]
+    list_filter = ["is_active"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(LeadDefinition)
+class LeadDefinitionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "rank"]
+
+
+@admin.register(LeadDefinitionVersion)
+class LeadDefinitionVersionAdmin(ReadOnlyAdmin):
+    """Versions are proposed and signed off through the API or the web UI, where dual sign-off is enforced."""
+
+    list_display = ["definition", "number", "status", "proposed_by", "marketing_approver", "sales_approver"]
+    list_filter = ["definition", "status"]
+
+
+@admin.register(Transition)
+class TransitionAdmin(ReadOnlyAdmin):
+    list_display = ["lead", "from_stage", "to_stage", "actor", "occurred_at"]
+    list_filter = ["to_stage"]
+    raw_id_fields = ["lead"]
+    show_full_result_count = False
+
+
+@admin.register(Handoff)
+class HandoffAdmin(ReadOnlyAdmin):
+    list_display = ["lead", "from_function", "to_function", "to_owner", "status", "accept_due_at"]
+    list_filter = ["status", "to_function"]
+
+
+@admin.register(SlaBreach)
+class SlaBreachAdmin(ReadOnlyAdmin):
+    list_display = ["handoff", "kind", "due_at", "recorded_at", "escalated_to"]
+
+
+@admin.register(ApprovalRequest)
+class ApprovalRequestAdmin(ReadOnlyAdmin):
+    list_display = ["lead", "to_stage", "role", "status", "requested_by", "decided_by"]
+
+
+@admin.register(RejectionReason)
+class RejectionReasonAdmin(admin.ModelAdmin):
+    list_display = ["code", "label", "procedural", "note_required", "is_active"]
+
+
+@admin.register(RoutingCursor)
+class RoutingCursorAdmin(ReadOnlyAdmin):
+    list_display = ["team", "position"]

@@ -1,0 +1,110 @@
+"""Funnel API: leads (the funnel's record) with their transition/history actions, handoffs, definitions,
+rules, stages. Views are thin: check input shape, call one selector or service, return output."""
+
+from django.core.exceptions import ValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from accounts.models import User
+from funnel import selectors
+from funnel.api import serializers as s
+from funnel.services import approvals, intake, transitions
+from leads import selectors as lead_selectors
+from leads import services as lead_services
+from leads.api.serializers import LeadCreateSerializer, LeadSerializer, LeadWriteSerializer
+from leads.filters import LeadFilter
+
+
+def _owner(owner_id: int | None) -> User | None:
+    if owner_id is None:
+        return None
+    owner = User.objects.filter(pk=owner_id, is_active=True).first()
+    if owner is None:
+        raise ValidationError({"owner": f"User {owner_id} does not exist or is inactive."})
+    return owner
+
+
+class LeadViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Leads you may see. Stage and owner change only through POST /leads/{id}/transition/."""
+
+    serializer_class = LeadSerializer
+    filterset_class = LeadFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return lead_selectors.Lead.objects.none()
+        return lead_selectors.lead_list(user=self.request.user).select_related(
+            "owner", "company", "team", "source_campaign"
+        )
+
+    def get_object(self):
+        return lead_selectors.lead_get(user=self.request.user, lead_id=self.kwargs["pk"])
+
+    def _changeable(self):
+        return lead_selectors.lead_get_for_change(user=self.request.user, lead_id=self.kwargs["pk"])
+
+    @extend_schema(request=LeadCreateSerializer, responses={201: LeadSerializer})
+    def create(self, request):
+        data = LeadCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        owner = _owner(fields.pop("owner", None))
+        lead = intake.lead_create(actor=request.user, data=fields, owner=owner)
+        lead = lead_selectors.lead_get(user=request.user, lead_id=lead.pk)
+        return Response(LeadSerializer(lead).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=LeadWriteSerializer, responses=LeadSerializer)
+    def partial_update(self, request, pk=None):
+        data = LeadWriteSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        lead_services.lead_update(lead=self._changeable(), fields=dict(data.validated_data))
+        return Response(LeadSerializer(self.get_object()).data)
+
+    @extend_schema(
+        request=s.TransitionRequestSerializer,
+        responses={201: s.TransitionSerializer},
+        summary="Move the lead to another stage (every handoff rule is checked; 422 lists each failed check)",
+    )
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        data = s.TransitionRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        lead = self._changeable()
+        done = transitions.lead_transition(
+            lead=lead,
+            to_stage=data.validated_data["to_stage"],
+            actor=request.user,
+            reason=data.validated_data.get("reason", ""),
+            expected_from=data.validated_data.get("from_stage", lead.stage),
+        )
+        return Response(s.TransitionSerializer(done).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=s.TransitionSerializer(many=True), summary="The lead's stage history, newest first")
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        lead = self.get_object()
+        page = self.paginate_queryset(selectors.transition_list(user=request.user, lead_id=lead.pk))
+        return self.get_paginated_response(s.TransitionSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=s.ApprovalCreateSerializer,
+        responses={201: s.ApprovalRequestSerializer(many=True)},
+        summary="Ask the roles an escalation names to approve a move",
+    )
+    @action(detail=True, methods=["post"], url_path="approval-requests")
+    def approval_requests(self, request, pk=None):
+        data = s.ApprovalCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        made = approvals.approval_request_create(
+            lead=self._changeable(), to_stage=data.validated_data["to_stage"], actor=request.user
+        )
+        return Response(s.ApprovalRequestSerializer(made, many=True).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,58 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.response import Response
+
+from funnel import selectors
+from funnel.api import serializers as s
+from funnel.services import rules
+
+
+class HandoffRuleViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Rules of engagement. Everyone reads them; managers, revenue leaders and administrators change them.
+    A malformed part is refused with 400 naming where it is."""
+
+    serializer_class = s.HandoffRuleSerializer
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.handoff_rule_list()
+
+    def create(self, request):
+        data = s.HandoffRuleSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        rule = rules.handoff_rule_save(actor=request.user, data=data.validated_data)
+        return Response(s.HandoffRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        rule = self.get_object()
+        data = s.HandoffRuleSerializer(rule, data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        rule = rules.handoff_rule_save(actor=request.user, rule=rule, data=data.validated_data)
+        return Response(s.HandoffRuleSerializer(rule).data)
+
+
+class StageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The funnel's stages with their owning function and the stages each may move to."""
+
+    serializer_class = s.StageSerializer
+    pagination_class = None
+    lookup_value_regex = "[a-z]+"
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.stage_list()
+
+    @extend_schema(request=s.StageSerializer, responses=s.StageSerializer, summary="Change a stage's owner (admin)")
+    def partial_update(self, request, pk=None):
+        data = s.StageSerializer(self.get_object(), data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        stage = rules.stage_owner_set(
+            actor=request.user, stage_key=pk, owning_function=data.validated_data.get("owning_function", "")
+        )
+        return Response(s.StageSerializer(stage).data)

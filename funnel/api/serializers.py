@@ -1,0 +1,242 @@
+from rest_framework import serializers
+
+from funnel.choices import SignOffSide
+from funnel.models import (
+    ApprovalRequest,
+    Handoff,
+    HandoffRule,
+    LeadDefinition,
+    LeadDefinitionVersion,
+    RejectionReason,
+    SlaBreach,
+    Stage,
+    StageMove,
+    Transition,
+)
+from leads.choices import Stage as StageKey
+
+
+class StageSerializer(serializers.ModelSerializer):
+    label = serializers.CharField(source="get_key_display", read_only=True)
+    moves_to = serializers.SerializerMethodField(help_text="Stages a lead here may move to.")
+
+    class Meta:
+        model = Stage
+        fields = ["key", "label", "position", "owning_function", "is_outcome", "moves_to"]
+        read_only_fields = ["key", "label", "position", "is_outcome", "moves_to"]
+
+    def get_moves_to(self, stage) -> list[str]:
+        return [move.to_stage_id for move in stage.moves_out.all()]
+
+
+class StageMoveSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StageMove
+        fields = ["from_stage", "to_stage"]
+
+
+class TransitionRequestSerializer(serializers.Serializer):
+    to_stage = serializers.ChoiceField(choices=StageKey.choices, help_text="The stage to move the lead to.")
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=500, help_text="Why; required for lost and nurture."
+    )
+    from_stage = serializers.ChoiceField(
+        choices=StageKey.choices,
+        required=False,
+        help_text="The stage you saw; if the lead has moved since, the request fails with 409.",
+    )
+
+
+class TransitionSerializer(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    from_owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    to_owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Transition
+        fields = [
+            "id",
+            "lead",
+            "from_stage",
+            "to_stage",
+            "actor",
+            "occurred_at",
+            "reason",
+            "from_owner",
+            "to_owner",
+            "rule_results",
+            "definition_versions",
+        ]
+        read_only_fields = fields
+
+
+class HandoffSerializer(serializers.ModelSerializer):
+    to_owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    from_owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    lead_name = serializers.CharField(source="lead.name", read_only=True)
+    breaches = serializers.SlugRelatedField(slug_field="kind", many=True, read_only=True)
+
+    class Meta:
+        model = Handoff
+        fields = [
+            "id",
+            "lead",
+            "lead_name",
+            "transition",
+            "from_function",
+            "to_function",
+            "from_owner",
+            "to_owner",
+            "to_team",
+            "status",
+            "created_at",
+            "accept_due_at",
+            "first_touch_due_at",
+            "first_touched_at",
+            "decided_at",
+            "decided_by",
+            "reject_reason",
+            "reject_note",
+            "breaches",
+        ]
+        read_only_fields = fields
+
+
+class HandoffRejectSerializer(serializers.Serializer):
+    reason_code = serializers.CharField(help_text="A code from /api/v1/rejection-reasons/.")
+    note = serializers.CharField(required=False, allow_blank=True, help_text="Free text; required for 'other'.")
+
+
+class RejectionReasonSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RejectionReason
+        fields = ["code", "label", "procedural", "note_required", "is_active"]
+
+
+class DefinitionVersionSerializer(serializers.ModelSerializer):
+    definition = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    proposed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    marketing_approver = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    sales_approver = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = LeadDefinitionVersion
+        fields = [
+            "id",
+            "definition",
+            "number",
+            "criteria",
+            "note",
+            "status",
+            "proposed_by",
+            "proposed_at",
+            "marketing_approver",
+            "marketing_signed_at",
+            "sales_approver",
+            "sales_signed_at",
+            "activated_at",
+        ]
+        read_only_fields = fields
+
+
+class LeadDefinitionSerializer(serializers.ModelSerializer):
+    active_version = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LeadDefinition
+        fields = ["id", "code", "name", "description", "rank", "active_version"]
+
+    def get_active_version(self, definition) -> DefinitionVersionSerializer(allow_null=True):  # type: ignore[valid-type]
+        active = next((v for v in definition.versions.all() if v.status == "active"), None)
+        return DefinitionVersionSerializer(active).data if active else None
+
+
+class ProposeSerializer(serializers.Serializer):
+    criteria = serializers.JSONField(help_text='{"conditions": [...]}: see the criteria language in the README.')
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class SignOffSerializer(serializers.Serializer):
+    side = serializers.ChoiceField(
+        choices=SignOffSide.choices, required=False, help_text="Needed only when you may sign for either side."
+    )
+
+
+class EvaluateSerializer(serializers.Serializer):
+    lead = serializers.IntegerField(help_text="The lead's id.")
+    version = serializers.IntegerField(
+        required=False, help_text="A version id; by default the active version (or the newest proposal)."
+    )
+
+
+class HandoffRuleSerializer(serializers.ModelSerializer):
+    """Shape only here; the structured parts are validated by funnel.services.rules on save."""
+
+    from_stages = serializers.ListField(child=serializers.ChoiceField(choices=StageKey.choices), required=False)
+    to_stages = serializers.ListField(child=serializers.ChoiceField(choices=StageKey.choices), required=False)
+    preconditions = serializers.JSONField(required=False, help_text='e.g. [{"kind": "min_score", "score": 40}]')
+    routing = serializers.JSONField(required=False, help_text='e.g. {"kind": "round_robin", "team": 3}')
+    escalations = serializers.JSONField(
+        required=False,
+        help_text='e.g. [{"when": {"field": "expected_value", "op": "gte", "value": 100000}, '
+        '"role": "revenue_leader", "action": "approve"}]',
+    )
+
+    class Meta:
+        model = HandoffRule
+        fields = [
+            "id",
+            "name",
+            "description",
+            "is_active",
+            "priority",
+            "from_stages",
+            "to_stages",
+            "preconditions",
+            "routing",
+            "escalations",
+            "accept_within_hours",
+            "first_touch_within_hours",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "updated_at"]
+
+
+class ApprovalRequestSerializer(serializers.ModelSerializer):
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    rule = serializers.SlugRelatedField(slug_field="name", read_only=True)
+
+    class Meta:
+        model = ApprovalRequest
+        fields = [
+            "id",
+            "lead",
+            "to_stage",
+            "rule",
+            "role",
+            "status",
+            "requested_by",
+            "requested_at",
+            "decided_by",
+            "decided_at",
+            "note",
+            "used_by",
+        ]
+        read_only_fields = fields
+
+
+class ApprovalCreateSerializer(serializers.Serializer):
+    to_stage = serializers.ChoiceField(choices=StageKey.choices)
+
+
+class DecisionSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class SlaBreachSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SlaBreach
+        fields = ["id", "handoff", "kind", "due_at", "recorded_at", "escalated_to"]
+        read_only_fields = fields

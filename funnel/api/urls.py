@@ -1,0 +1,15 @@
+from rest_framework.routers import SimpleRouter
+
+from funnel.api import definition_views, handoff_views, lead_views, rule_views
+
+router = SimpleRouter()
+router.register("leads", lead_views.LeadViewSet, basename="lead")
+router.register("handoffs", handoff_views.HandoffViewSet, basename="handoff")
+router.register("rejection-reasons", handoff_views.RejectionReasonViewSet, basename="rejection-reason")
+router.register("approval-requests", handoff_views.ApprovalRequestViewSet, basename="approval-request")
+router.register("lead-definitions", definition_views.LeadDefinitionViewSet, basename="lead-definition")
+router.register("definition-versions", definition_views.DefinitionVersionViewSet, basename="definition-version")
+router.register("handoff-rules", rule_views.HandoffRuleViewSet, basename="handoff-rule")
+router.register("stages", rule_views.StageViewSet, basename="stage")
+
+urlpatterns = router.urls

@@ -1,0 +1,30 @@
+from django.db import models
+
+
+class VersionStatus(models.TextChoices):
+    PROPOSED = "proposed", "Proposed (awaiting sign-off)"
+    ACTIVE = "active", "Active"
+    SUPERSEDED = "superseded", "Superseded"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class SignOffSide(models.TextChoices):
+    MARKETING = "marketing", "Marketing"
+    SALES = "sales", "Sales"
+
+
+class HandoffStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+
+
+class SlaKind(models.TextChoices):
+    ACCEPT = "accept", "Accept or reject"
+    FIRST_TOUCH = "first_touch", "First touch"
+
+
+class ApprovalStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    DECLINED = "declined", "Declined"

@@ -1,0 +1,169 @@
+"""The criteria language of lead definitions and escalation triggers: structured, validated conditions over
+lead fields, qualification facts and score. Pure code — no database — so it is unit-tested directly.
+
+A criteria document is {"conditions": [condition, ...]}; every condition must pass. A condition is either
+
+    {"field": "score", "op": "gte", "value": 40}
+    {"facts": ["budget", "authority", "need", "timeline"], "at_least": 3}     (BANT 3-of-4)
+
+and may carry a "label" that names it in results.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+NUMBER, TEXT, BOOL = "number", "text", "bool"
+
+FIELDS: dict[str, str] = {
+    "score": NUMBER,
+    "expected_value": NUMBER,
+    "employees": NUMBER,
+    "segment": TEXT,
+    "territory": TEXT,
+    "industry": TEXT,
+    "title": TEXT,
+    "email": TEXT,
+    "phone": TEXT,
+    "company": TEXT,
+    "source_campaign": TEXT,
+    "currency": TEXT,
+    "has_budget": BOOL,
+    "has_authority": BOOL,
+    "has_need": BOOL,
+    "has_timeline": BOOL,
+}
+FACTS = ("budget", "authority", "need", "timeline")
+
+OPERATORS: dict[str, tuple[str, ...]] = {
+    NUMBER: ("eq", "ne", "gt", "gte", "lt", "lte", "present", "absent"),
+    TEXT: ("eq", "ne", "in", "not_in", "present", "absent"),
+    BOOL: ("is_true", "is_false", "present", "absent"),
+}
+NO_VALUE = {"present", "absent", "is_true", "is_false"}
+SYMBOLS = {"eq": "=", "ne": "≠", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤", "in": "in", "not_in": "not in"}
+
+
+@dataclass(frozen=True)
+class Result:
+    label: str
+    passed: bool
+    reason: str
+
+
+def _validate_value(where: str, kind: str, op: str, condition: Mapping) -> list[str]:
+    if op in NO_VALUE:
+        return [f"{where}.value: operator {op} takes no value."] if "value" in condition else []
+    if "value" not in condition:
+        return [f"{where}.value: operator {op} needs a value."]
+    value = condition["value"]
+    if op in ("in", "not_in"):
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+            return [f"{where}.value: operator {op} needs a non-empty list of strings."]
+        return []
+    if kind == NUMBER:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            return [f"{where}.value: {value!r} is not a number."]
+        try:
+            Decimal(str(value))
+        except InvalidOperation:
+            return [f"{where}.value: {value!r} is not a number."]
+        return []
+    return [] if isinstance(value, str) else [f"{where}.value: {value!r} is not a string."]
+
+
+def _validate_facts(where: str, condition: Mapping) -> list[str]:
+    facts = condition["facts"]
+    if not isinstance(facts, list) or not facts or any(f not in FACTS for f in facts) or len(set(facts)) < len(facts):
+        return [f"{where}.facts: must be a list of distinct facts from {', '.join(FACTS)}."]
+    at_least = condition.get("at_least", len(facts))
+    if isinstance(at_least, bool) or not isinstance(at_least, int) or not 1 <= at_least <= len(facts):
+        return [f"{where}.at_least: must be a whole number from 1 to {len(facts)}."]
+    return []
+
+
+def validate_condition(condition: object, where: str) -> list[str]:
+    """Every problem with one condition, each prefixed with where it is (e.g. "conditions[2].op")."""
+    if not isinstance(condition, Mapping):
+        return [f"{where}: must be an object."]
+    if "label" in condition and not isinstance(condition["label"], str):
+        return [f"{where}.label: must be a string."]
+    if "facts" in condition:
+        extra = set(condition) - {"facts", "at_least", "label"}
+        return [f"{where}: unknown key(s) {', '.join(sorted(extra))}."] if extra else _validate_facts(where, condition)
+    field = condition.get("field")
+    if field not in FIELDS:
+        return [f"{where}.field: {field!r} is not a lead field; use one of {', '.join(FIELDS)}."]
+    extra = set(condition) - {"field", "op", "value", "label"}
+    if extra:
+        return [f"{where}: unknown key(s) {', '.join(sorted(extra))}."]
+    kind, op = FIELDS[field], condition.get("op")
+    if op not in OPERATORS[kind]:
+        return [f"{where}.op: {op!r} is not an operator for {kind} field {field}; use {', '.join(OPERATORS[kind])}."]
+    return _validate_value(where, kind, op, condition)
+
+
+def validate_criteria(document: object) -> list[str]:
+    if not isinstance(document, Mapping) or set(document) != {"conditions"}:
+        return ['criteria: must be an object with exactly one key, "conditions".']
+    conditions = document["conditions"]
+    if not isinstance(conditions, list) or not conditions:
+        return ["criteria.conditions: must be a non-empty list."]
+    errors: list[str] = []
+    for index, condition in enumerate(conditions):
+        errors += validate_condition(condition, f"criteria.conditions[{index}]")
+    return errors
+
+
+def describe(condition: Mapping) -> str:
+    if "label" in condition:
+        return condition["label"]
+    if "facts" in condition:
+        at_least = condition.get("at_least", len(condition["facts"]))
+        return f"at least {at_least} of {', '.join(condition['facts'])} confirmed"
+    op = condition["op"]
+    if op in NO_VALUE:
+        return f"{condition['field']} {op.replace('_', ' ')}"
+    return f"{condition['field']} {SYMBOLS[op]} {condition['value']}"
+
+
+def _compare(op: str, actual: object, expected: object, kind: str) -> bool:
+    if op == "present":
+        return actual not in (None, "")
+    if op == "absent":
+        return actual in (None, "")
+    if op in ("is_true", "is_false"):
+        return actual is (op == "is_true")
+    if actual in (None, ""):
+        return op in ("ne", "not_in")
+    if op in ("in", "not_in"):
+        return (str(actual) in expected) is (op == "in")  # type: ignore[operator]
+    if kind == NUMBER:
+        actual, expected = Decimal(str(actual)), Decimal(str(expected))
+    comparisons = {
+        "eq": actual == expected,
+        "ne": actual != expected,
+        "gt": actual > expected,  # type: ignore[operator]
+        "gte": actual >= expected,  # type: ignore[operator]
+        "lt": actual < expected,  # type: ignore[operator]
+        "lte": actual <= expected,  # type: ignore[operator]
+    }
+    return comparisons[op]
+
+
+def evaluate_condition(condition: Mapping, lead: Mapping) -> Result:
+    label = describe(condition)
+    if "facts" in condition:
+        confirmed = [fact for fact in condition["facts"] if lead.get(f"has_{fact}") is True]
+        needed = condition.get("at_least", len(condition["facts"]))
+        passed = len(confirmed) >= needed
+        return Result(label, passed, f"{len(confirmed)} confirmed ({', '.join(confirmed) or 'none'}), {needed} needed")
+    field = condition["field"]
+    actual = lead.get(field)
+    passed = _compare(condition["op"], actual, condition.get("value"), FIELDS[field])
+    shown = "empty" if actual in (None, "") else (repr(actual) if isinstance(actual, str) else str(actual))
+    return Result(label, passed, f"{field} is {shown}")
+
+
+def evaluate_criteria(document: Mapping, lead: Mapping) -> list[Result]:
+    return [evaluate_condition(condition, lead) for condition in document["conditions"]]

@@ -1,0 +1,189 @@
+"""Precondition kinds of handoff rules: a registry of small classes, each validating its own parameters and
+evaluating against a `Context` the transition service prepares. Pure code, no database.
+
+Adding a kind means writing one class with `name`, `validate` and `evaluate` and decorating it with
+`@register`; a rule's JSON then uses it as {"kind": "<name>", ...params}. Context fields a new kind needs
+are added to `Context` and filled in funnel.services.transitions.build_context.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from funnel.engine import conditions
+
+
+@dataclass(frozen=True)
+class ActiveDefinition:
+    code: str
+    version_id: int
+    number: int
+    criteria: Mapping
+
+
+@dataclass
+class Context:
+    lead: Mapping
+    now: datetime
+    definitions: Mapping[str, ActiveDefinition]
+    last_call_report_on: date | None = None
+    used_definitions: list[ActiveDefinition] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    passed: bool
+    reason: str
+
+
+REGISTRY: dict[str, type["Precondition"]] = {}
+
+
+def register(cls: type["Precondition"]) -> type["Precondition"]:
+    REGISTRY[cls.name] = cls
+    return cls
+
+
+class Precondition:
+    name = ""
+    params: tuple[str, ...] = ()
+
+    @classmethod
+    def validate(cls, spec: Mapping, where: str) -> list[str]:
+        extra = set(spec) - {"kind", *cls.params}
+        missing = set(cls.params) - set(spec)
+        errors = [f"{where}: unknown key(s) {', '.join(sorted(extra))}."] if extra else []
+        errors += [f"{where}.{name}: required for kind {cls.name}." for name in sorted(missing)]
+        return errors or cls.validate_params(spec, where)
+
+    @classmethod
+    def validate_params(cls, spec: Mapping, where: str) -> list[str]:
+        return []
+
+    @classmethod
+    def describe(cls, spec: Mapping) -> str:
+        raise NotImplementedError
+
+    @classmethod
+    def evaluate(cls, spec: Mapping, ctx: Context) -> Outcome:
+        raise NotImplementedError
+
+
+def _positive_int(spec: Mapping, key: str, where: str, maximum: int) -> list[str]:
+    value = spec[key]
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= maximum:
+        return [f"{where}.{key}: must be a whole number from 1 to {maximum}."]
+    return []
+
+
+@register
+class DefinitionMet(Precondition):
+    """The lead meets the active (signed-off) version of a lead definition, e.g. SQL."""
+
+    name = "definition_met"
+    params = ("level",)
+
+    @classmethod
+    def validate_params(cls, spec, where):
+        level = spec["level"]
+        return [] if isinstance(level, str) and level else [f"{where}.level: must name a definition, e.g. MQL."]
+
+    @classmethod
+    def describe(cls, spec):
+        return f"meets {spec['level']}"
+
+    @classmethod
+    def evaluate(cls, spec, ctx):
+        active = ctx.definitions.get(spec["level"])
+        if active is None:
+            return Outcome(False, f"{spec['level']} has no active, signed-off version")
+        ctx.used_definitions.append(active)
+        failed = [r for r in conditions.evaluate_criteria(active.criteria, ctx.lead) if not r.passed]
+        if failed:
+            details = "; ".join(f"{r.label} ({r.reason})" for r in failed)
+            return Outcome(False, f"{active.code} v{active.number} not met: {details}")
+        return Outcome(True, f"{active.code} v{active.number} met")
+
+
+@register
+class RequiredFields(Precondition):
+    name = "required_fields"
+    params = ("fields",)
+
+    @classmethod
+    def validate_params(cls, spec, where):
+        fields = spec["fields"]
+        if not isinstance(fields, list) or not fields or any(f not in conditions.FIELDS for f in fields):
+            return [f"{where}.fields: must be a non-empty list of lead fields ({', '.join(conditions.FIELDS)})."]
+        return []
+
+    @classmethod
+    def describe(cls, spec):
+        return f"has {', '.join(spec['fields'])}"
+
+    @classmethod
+    def evaluate(cls, spec, ctx):
+        missing = [name for name in spec["fields"] if ctx.lead.get(name) in (None, "")]
+        return Outcome(not missing, f"missing {', '.join(missing)}" if missing else "all present")
+
+
+@register
+class MinScore(Precondition):
+    name = "min_score"
+    params = ("score",)
+
+    @classmethod
+    def validate_params(cls, spec, where):
+        return _positive_int(spec, "score", where, 100)
+
+    @classmethod
+    def describe(cls, spec):
+        return f"score ≥ {spec['score']}"
+
+    @classmethod
+    def evaluate(cls, spec, ctx):
+        score = ctx.lead.get("score") or 0
+        return Outcome(score >= spec["score"], f"score is {score}")
+
+
+@register
+class CallReportWithinDays(Precondition):
+    """Sales has logged a call report on the lead within the last N days."""
+
+    name = "call_report_within_days"
+    params = ("days",)
+
+    @classmethod
+    def validate_params(cls, spec, where):
+        return _positive_int(spec, "days", where, 3650)
+
+    @classmethod
+    def describe(cls, spec):
+        return f"call report within {spec['days']} days"
+
+    @classmethod
+    def evaluate(cls, spec, ctx):
+        last = ctx.last_call_report_on
+        if last is None:
+            return Outcome(False, "no call report logged")
+        age = (ctx.now.date() - last).days
+        return Outcome(age <= spec["days"], f"last call report {age} days ago ({last.isoformat()})")
+
+
+def validate_preconditions(specs: object) -> list[str]:
+    if not isinstance(specs, list):
+        return ["preconditions: must be a list."]
+    errors: list[str] = []
+    for index, spec in enumerate(specs):
+        where = f"preconditions[{index}]"
+        if not isinstance(spec, Mapping) or spec.get("kind") not in REGISTRY:
+            kind = spec.get("kind") if isinstance(spec, Mapping) else None
+            errors.append(f"{where}.kind: {kind!r} is not a precondition kind; use {', '.join(REGISTRY)}.")
+            continue
+        errors += REGISTRY[spec["kind"]].validate(spec, where)
+    return errors
+
+
+def evaluate_precondition(spec: Mapping, ctx: Context) -> tuple[str, Outcome]:
+    kind = REGISTRY[spec["kind"]]
+    return kind.describe(spec), kind.evaluate(spec, ctx)

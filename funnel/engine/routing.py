@@ -1,0 +1,51 @@
+"""Routing specs of handoff rules — who owns the lead after the move. Shape validation and the pure choice;
+the service loads the team members and locks the round-robin cursor.
+
+    {"kind": "keep"}                                          the owner stays
+    {"kind": "round_robin", "team": 7}                        next active member of team 7, in turn
+    {"kind": "match", "field": "territory", "map": {"EMEA": 12, "NA-East": 14}, "fallback_team": 7}
+                                                              the user mapped to the lead's territory (or segment),
+                                                              else round-robin in fallback_team, else keep
+"""
+
+from collections.abc import Mapping, Sequence
+
+MATCH_FIELDS = ("territory", "segment", "industry")
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def validate_routing(spec: object) -> list[str]:
+    if not isinstance(spec, Mapping):
+        return ["routing: must be an object."]
+    kind = spec.get("kind")
+    allowed = {"keep": {"kind"}, "round_robin": {"kind", "team"}, "match": {"kind", "field", "map", "fallback_team"}}
+    if kind not in allowed:
+        return [f"routing.kind: {kind!r} is not a routing kind; use keep, round_robin or match."]
+    extra = set(spec) - allowed[kind]
+    if extra:
+        return [f"routing: unknown key(s) {', '.join(sorted(extra))} for kind {kind}."]
+    if kind == "round_robin" and not _is_id(spec.get("team")):
+        return ["routing.team: must be a team id."]
+    if kind == "match":
+        if spec.get("field") not in MATCH_FIELDS:
+            return [f"routing.field: must be one of {', '.join(MATCH_FIELDS)}."]
+        mapping = spec.get("map")
+        if not isinstance(mapping, Mapping) or not mapping or not all(_is_id(v) for v in mapping.values()):
+            return ["routing.map: must map values of the field to user ids."]
+        if spec.get("fallback_team") is not None and not _is_id(spec["fallback_team"]):
+            return ["routing.fallback_team: must be a team id or null."]
+    return []
+
+
+def referenced_ids(spec: Mapping) -> tuple[set[int], set[int]]:
+    """(team ids, user ids) a valid spec refers to, so the service can check they exist."""
+    teams = {spec[key] for key in ("team", "fallback_team") if spec.get(key)}
+    users = set(spec.get("map", {}).values())
+    return teams, users
+
+
+def round_robin_pick(member_ids: Sequence[int], position: int) -> int | None:
+    return member_ids[position % len(member_ids)] if member_ids else None

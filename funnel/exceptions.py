@@ -1,0 +1,30 @@
+from config.errors import DomainError
+
+
+class IllegalMove(DomainError):
+    """The funnel graph has no edge from the lead's stage to the requested one."""
+
+    code = "illegal_move"
+
+
+class TransitionRefused(DomainError):
+    """One or more rules failed; `failed` lists each with its rule, check and reason. Nothing was written."""
+
+    code = "transition_refused"
+
+
+class LeadBusy(DomainError):
+    """Another transition holds the lead, or moved it since the caller read it."""
+
+    status = 409
+    code = "conflict"
+
+
+class NotAllowed(DomainError):
+    status = 403
+    code = "not_allowed"
+
+
+class NotPending(DomainError):
+    status = 409
+    code = "not_pending"

@@ -1,0 +1,67 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from funnel.choices import VersionStatus
+
+
+class LeadDefinition(models.Model):
+    """A named qualification level of the shared language (MQL, SAL, SQL); its criteria live in versions."""
+
+    code = models.SlugField(max_length=20, unique=True, help_text="Short name, e.g. MQL.")
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    rank = models.PositiveSmallIntegerField(unique=True, help_text="Order of the levels: MQL 1, SAL 2, SQL 3.")
+
+    class Meta:
+        ordering = ["rank"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class LeadDefinitionVersion(models.Model):
+    """One version of a definition's criteria. Active only after a marketing and a sales approver signed it.
+
+    Criteria are structured conditions (see funnel.engine.conditions), validated before saving; versions are
+    never edited after proposal — a change is a new version.
+    """
+
+    definition = models.ForeignKey(LeadDefinition, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    criteria = models.JSONField()
+    note = models.TextField(blank=True, help_text="Why this version: what changed and why.")
+    status = models.CharField(max_length=12, choices=VersionStatus.choices, default=VersionStatus.PROPOSED)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    marketing_approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    marketing_signed_at = models.DateTimeField(null=True, blank=True)
+    sales_approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    sales_signed_at = models.DateTimeField(null=True, blank=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["definition__rank", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["definition", "number"], name="definition_version_number_once"),
+            models.UniqueConstraint(
+                fields=["definition"], condition=Q(status=VersionStatus.ACTIVE), name="definition_one_active_version"
+            ),
+            models.CheckConstraint(condition=Q(status__in=VersionStatus.values), name="definition_status_valid"),
+            # The database itself refuses an active version that lacks either signature or has one person twice.
+            models.CheckConstraint(
+                condition=~Q(status=VersionStatus.ACTIVE)
+                | (
+                    Q(marketing_approver__isnull=False, sales_approver__isnull=False)
+                    & ~Q(marketing_approver=models.F("sales_approver"))
+                ),
+                name="definition_active_needs_two_signatures",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.definition.code} v{self.number} ({self.status})"

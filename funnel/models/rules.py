@@ -1,0 +1,66 @@
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+
+from leads.choices import Stage as StageKey
+
+
+def _keep() -> dict:
+    return {"kind": "keep"}
+
+
+class HandoffRule(models.Model):
+    """A rule of engagement attached to a class of transitions (from any of `from_stages` to any of `to_stages`;
+    an empty list means any stage).
+
+    Its parts are structured data validated on save (funnel.engine): `preconditions` that must all pass,
+    `routing` that picks the new owner, `escalations` that involve or require a role above a threshold, and
+    SLA hours copied onto the handoff the move opens.
+    """
+
+    name = models.CharField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+    priority = models.PositiveSmallIntegerField(default=100, help_text="Lower runs first; the first routing wins.")
+    from_stages = ArrayField(models.CharField(max_length=16, choices=StageKey.choices), default=list, blank=True)
+    to_stages = ArrayField(models.CharField(max_length=16, choices=StageKey.choices), default=list, blank=True)
+    preconditions = models.JSONField(default=list, blank=True)
+    routing = models.JSONField(default=_keep, blank=True)
+    escalations = models.JSONField(default=list, blank=True)
+    accept_within_hours = models.PositiveIntegerField(null=True, blank=True)
+    first_touch_within_hours = models.PositiveIntegerField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["priority", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(from_stages__contained_by=StageKey.values), name="rule_from_stages_valid"
+            ),
+            models.CheckConstraint(condition=Q(to_stages__contained_by=StageKey.values), name="rule_to_stages_valid"),
+            models.CheckConstraint(
+                condition=Q(accept_within_hours__isnull=True) | Q(accept_within_hours__gt=0), name="rule_sla_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def applies_to(self, from_stage: str | None, to_stage: str) -> bool:
+        return (not self.from_stages or from_stage in self.from_stages) and (
+            not self.to_stages or to_stage in self.to_stages
+        )
+
+
+class RoutingCursor(models.Model):
+    """Where round-robin routing stands in a team; its row lock serialises concurrent assignments."""
+
+    team = models.OneToOneField("accounts.Team", primary_key=True, on_delete=models.CASCADE)
+    position = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.team} at {self.position}"

@@ -1,0 +1,46 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from leads.choices import Stage as StageKey
+
+
+class Transition(models.Model):
+    """One stage change of a lead, immutable: the database refuses UPDATE and DELETE on this table.
+
+    `rule_results` lists every rule check made ({rule, check, passed, reason}); `definition_versions` the
+    signed-off definition versions the checks used ({code, version_id, number}).
+    """
+
+    lead = models.ForeignKey("leads.Lead", on_delete=models.PROTECT, related_name="transitions")
+    from_stage = models.CharField(max_length=16, choices=StageKey.choices, null=True, blank=True)
+    to_stage = models.CharField(max_length=16, choices=StageKey.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    occurred_at = models.DateTimeField()
+    reason = models.CharField(max_length=500, blank=True)
+    from_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    rule_results = models.JSONField(default=list)
+    definition_versions = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["lead", "-occurred_at"], name="transition_lead_time"),
+            models.Index(fields=["to_stage", "occurred_at"], name="transition_stage_time"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(to_stage__in=StageKey.values), name="transition_to_valid"),
+            models.CheckConstraint(
+                condition=Q(from_stage__isnull=True) | ~Q(from_stage=models.F("to_stage")), name="transition_moves"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lead_id}: {self.from_stage or '—'} → {self.to_stage}"

@@ -1,0 +1,77 @@
+"""Reads of the funnel, each limited by lead visibility (leads.selectors) where leads are involved."""
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from accounts.models import User
+from funnel.choices import VersionStatus
+from funnel.models import (
+    ApprovalRequest,
+    Handoff,
+    HandoffRule,
+    LeadDefinition,
+    LeadDefinitionVersion,
+    Stage,
+    Transition,
+)
+from leads.selectors import lead_list
+
+
+def _visible_lead_ids(user: User):
+    return lead_list(user=user).values("pk")
+
+
+def stage_list() -> QuerySet[Stage]:
+    return Stage.objects.prefetch_related("moves_out")
+
+
+def transition_list(*, user: User, lead_id: int) -> QuerySet[Transition]:
+    return (
+        Transition.objects.filter(lead_id=lead_id, lead_id__in=_visible_lead_ids(user))
+        .select_related("actor", "from_owner", "to_owner")
+        .order_by("-occurred_at", "-id")
+    )
+
+
+def handoff_list(*, user: User) -> QuerySet[Handoff]:
+    """Handoffs of leads the user sees, plus any handed to them."""
+    return (
+        Handoff.objects.filter(Q(lead_id__in=_visible_lead_ids(user)) | Q(to_owner=user))
+        .select_related("lead", "to_owner", "from_owner", "decided_by")
+        .prefetch_related("breaches")
+    )
+
+
+def definition_list() -> QuerySet[LeadDefinition]:
+    return LeadDefinition.objects.prefetch_related(
+        Prefetch(
+            "versions",
+            queryset=LeadDefinitionVersion.objects.select_related(
+                "definition", "proposed_by", "marketing_approver", "sales_approver"
+            ),
+        )
+    )
+
+
+def definition_version_list() -> QuerySet[LeadDefinitionVersion]:
+    return LeadDefinitionVersion.objects.select_related(
+        "definition", "proposed_by", "marketing_approver", "sales_approver"
+    )
+
+
+def definition_version_for_evaluation(*, definition: LeadDefinition) -> LeadDefinitionVersion | None:
+    versions = definition_version_list().filter(definition=definition)
+    return (
+        versions.filter(status=VersionStatus.ACTIVE).first()
+        or versions.filter(status=VersionStatus.PROPOSED).order_by("-number").first()
+    )
+
+
+def handoff_rule_list() -> QuerySet[HandoffRule]:
+    return HandoffRule.objects.all()
+
+
+def approval_request_list(*, user: User) -> QuerySet[ApprovalRequest]:
+    """Requests the user may decide (their role) or that concern leads they see."""
+    return ApprovalRequest.objects.filter(Q(role=user.role) | Q(lead_id__in=_visible_lead_ids(user))).select_related(
+        "requested_by", "decided_by", "rule"
+    )

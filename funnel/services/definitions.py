@@ -1,0 +1,110 @@
+"""The shared language: lead definition versions are proposed, signed off by marketing and by sales (two
+different people), and only then used."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from accounts.choices import Role
+from accounts.models import User
+from funnel.choices import SignOffSide, VersionStatus
+from funnel.engine import conditions
+from funnel.exceptions import NotAllowed, NotPending
+from funnel.models import LeadDefinition, LeadDefinitionVersion
+from funnel.services.context import lead_snapshot
+from leads.models import Lead
+
+SIGNERS = {
+    SignOffSide.MARKETING: frozenset({Role.MARKETING_MANAGER, Role.REVENUE_LEADER}),
+    SignOffSide.SALES: frozenset({Role.SALES_MANAGER, Role.REVENUE_LEADER}),
+}
+PROPOSERS = frozenset({Role.MARKETER, Role.MARKETING_MANAGER, Role.SALES_MANAGER, Role.REVENUE_LEADER, Role.ADMIN})
+
+
+def criteria_validate(criteria: object) -> None:
+    errors = conditions.validate_criteria(criteria)
+    if errors:
+        raise ValidationError({"criteria": errors})
+
+
+def definition_version_propose(
+    *, definition: LeadDefinition, criteria: dict, proposed_by: User, note: str = ""
+) -> LeadDefinitionVersion:
+    if proposed_by.role not in PROPOSERS:
+        raise NotAllowed("Marketers, managers, revenue leaders and administrators propose definitions.")
+    criteria_validate(criteria)
+    with transaction.atomic():
+        # The definition row lock numbers concurrent proposals 1, 2, 3 without gaps or clashes.
+        LeadDefinition.objects.select_for_update().get(pk=definition.pk)
+        last = definition.versions.aggregate(n=Max("number"))["n"] or 0
+        return LeadDefinitionVersion.objects.create(
+            definition=definition, number=last + 1, criteria=criteria, note=note, proposed_by=proposed_by
+        )
+
+
+def _side_for(user: User, side: str | None) -> str:
+    sides = [s for s, roles in SIGNERS.items() if user.role in roles]
+    if not sides:
+        raise NotAllowed("Only marketing managers, sales managers and revenue leaders sign definitions off.")
+    if side is None:
+        if len(sides) > 1:
+            raise ValidationError({"side": "You may sign for marketing or sales: say which."})
+        return sides[0]
+    if side not in sides:
+        raise NotAllowed(f"A {user.get_role_display().lower()} cannot sign for {side}.")
+    return side
+
+
+def _activate(version: LeadDefinitionVersion, now) -> None:
+    LeadDefinitionVersion.objects.filter(definition=version.definition, status=VersionStatus.ACTIVE).update(
+        status=VersionStatus.SUPERSEDED
+    )
+    version.status, version.activated_at = VersionStatus.ACTIVE, now
+
+
+def definition_version_sign_off(*, version_id: int, user: User, side: str | None = None) -> LeadDefinitionVersion:
+    """Records `user`'s signature for their side; the second side's signature (by a different person)
+    activates the version and supersedes the previous active one. Signing the same side twice is a no-op."""
+    side = _side_for(user, side)
+    with transaction.atomic():
+        version = LeadDefinitionVersion.objects.select_for_update().select_related("definition").get(pk=version_id)
+        LeadDefinition.objects.select_for_update().get(pk=version.definition_id)
+        if version.status != VersionStatus.PROPOSED:
+            raise NotPending(f"Version {version.number} of {version.definition.code} is {version.status}.")
+        other = version.sales_approver_id if side == SignOffSide.MARKETING else version.marketing_approver_id
+        if other == user.pk:
+            raise NotAllowed("The marketing and the sales sign-off must come from two different people.")
+        now = timezone.now()
+        if side == SignOffSide.MARKETING:
+            version.marketing_approver, version.marketing_signed_at = user, now
+        else:
+            version.sales_approver, version.sales_signed_at = user, now
+        if version.marketing_approver_id and version.sales_approver_id:
+            _activate(version, now)
+        version.save()
+    return version
+
+
+def definition_version_withdraw(*, version_id: int, user: User) -> LeadDefinitionVersion:
+    with transaction.atomic():
+        version = LeadDefinitionVersion.objects.select_for_update().get(pk=version_id)
+        if version.status != VersionStatus.PROPOSED:
+            raise NotPending(f"Only a proposed version can be withdrawn; this one is {version.status}.")
+        if user.pk != version.proposed_by_id and user.role not in SIGNERS[SignOffSide.SALES] | SIGNERS["marketing"]:
+            raise NotAllowed("The proposer or a manager withdraws a proposal.")
+        version.status = VersionStatus.WITHDRAWN
+        version.save(update_fields=["status"])
+    return version
+
+
+def definition_evaluate(*, version: LeadDefinitionVersion, lead: Lead) -> dict:
+    """Which criteria of `version` the lead passes and which it fails."""
+    results = conditions.evaluate_criteria(version.criteria, lead_snapshot(lead))
+    return {
+        "definition": version.definition.code,
+        "version": version.number,
+        "version_status": version.status,
+        "met": all(r.passed for r in results),
+        "criteria": [{"label": r.label, "passed": r.passed, "reason": r.reason} for r in results],
+    }

@@ -1,0 +1,92 @@
+"""What a successful move does besides the stage: involves people, consumes approvals, settles a pending
+handoff and opens a new one when the owning function changes (with its SLA clocks)."""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from funnel.choices import HandoffStatus
+from funnel.models import Handoff, HandoffRule, Stage, Transition
+from funnel.services.checks import Check, Effects
+from leads.choices import ParticipantRole
+from leads.models import Lead, LeadParticipant
+
+
+def pending_handoff_checks(lead: Lead, actor: User | None) -> list[Check]:
+    """A lead awaiting acceptance moves only by its receiver's hand (which accepts it) or not at all."""
+    pending = Handoff.objects.filter(lead=lead, status=HandoffStatus.PENDING).select_related("to_owner").first()
+    if pending is None:
+        return []
+    receiver = pending.to_owner.get_username() if pending.to_owner else "the receiving team"
+    if actor is not None and actor.pk == pending.to_owner_id:
+        return [Check("handoff", "pending handoff", True, f"moved by the receiver, which accepts handoff {pending.pk}")]
+    return [
+        Check("handoff", "pending handoff", False, f"handoff {pending.pk} awaits acceptance or rejection by {receiver}")
+    ]
+
+
+def _sla_hours(rules: list[HandoffRule]) -> tuple[int | None, int | None]:
+    accept = [r.accept_within_hours for r in rules if r.accept_within_hours]
+    touch = [r.first_touch_within_hours for r in rules if r.first_touch_within_hours]
+    return (min(accept) if accept else settings.FUNNEL_DEFAULT_ACCEPT_HOURS), (min(touch) if touch else None)
+
+
+def _open(lead, transition, stage, owner, rules, now) -> Handoff:
+    accept_hours, touch_hours = _sla_hours(rules)
+    return Handoff.objects.create(
+        lead=lead,
+        transition=transition,
+        from_function=lead.owning_function,
+        to_function=stage.owning_function,
+        from_owner_id=lead.owner_id,
+        to_owner=owner,
+        to_team_id=owner.team_id if owner else lead.team_id,
+        created_at=now,
+        accept_due_at=now + timedelta(hours=accept_hours) if accept_hours else None,
+        first_touch_due_at=now + timedelta(hours=touch_hours) if touch_hours else None,
+    )
+
+
+def after_move(
+    lead: Lead,
+    transition: Transition,
+    stage: Stage,
+    owner: User | None,
+    actor: User | None,
+    rules: list[HandoffRule],
+    effects: Effects,
+    now: datetime,
+) -> Handoff | None:
+    Handoff.objects.filter(lead=lead, status=HandoffStatus.PENDING).update(
+        status=HandoffStatus.ACCEPTED, decided_at=now, decided_by=actor
+    )
+    for user, reason in effects.involve:
+        LeadParticipant.objects.get_or_create(
+            lead=lead, user=user, defaults={"role": ParticipantRole.ESCALATION, "reason": reason[:300]}
+        )
+    for approval in effects.approvals:
+        approval.used_by = transition
+        approval.save(update_fields=["used_by"])
+    handoff = None
+    # A handoff is someone else receiving the lead across functions; an owner who keeps it has nobody to
+    # hand it to (routing decides whether the owner changes).
+    crosses = stage.owning_function != lead.owning_function and owner is not None and owner.pk != lead.owner_id
+    if crosses and not stage.is_outcome:
+        handoff = _open(lead, transition, stage, owner, rules, now)
+    from funnel.tasks import transition_notify  # tasks import services; importing here avoids the cycle
+
+    transaction.on_commit(lambda: transition_notify.delay(transition.pk))
+    return handoff
+
+
+def handoff_first_touch_record(*, lead: Lead, by: User, at: datetime | None = None) -> int:
+    """Stops the first-touch clock of the lead's open handoffs to `by` (a call report, an email logged)."""
+    return Handoff.objects.filter(
+        lead=lead,
+        to_owner=by,
+        first_touched_at__isnull=True,
+        status__in=[HandoffStatus.PENDING, HandoffStatus.ACCEPTED],
+    ).update(first_touched_at=at or timezone.now())

@@ -1,0 +1,63 @@
+"""The receiving side's answer to a handoff: accept it, or reject it with a reason code (the lead goes to
+nurture with that reason, visible to marketing)."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from funnel.choices import HandoffStatus
+from funnel.exceptions import NotAllowed, NotPending
+from funnel.models import Handoff, RejectionReason
+from funnel.services.transitions import lead_transition
+from leads.choices import Stage as StageKey
+
+
+def _lock_pending(handoff_id: int, actor: User) -> Handoff:
+    handoff = Handoff.objects.select_for_update().select_related("lead").get(pk=handoff_id)
+    if handoff.status != HandoffStatus.PENDING:
+        raise NotPending(f"Handoff {handoff.pk} is already {handoff.status}.", status=handoff.status)
+    if not _may_answer(handoff, actor):
+        raise NotAllowed("Only the receiving owner, their team's manager or an administrator answers a handoff.")
+    return handoff
+
+
+def _may_answer(handoff: Handoff, actor: User) -> bool:
+    if actor.is_administrator or actor.pk == handoff.to_owner_id:
+        return True
+    if handoff.to_team_id and handoff.to_team.manager_id == actor.pk:
+        return True
+    return handoff.to_owner_id is None and actor.team_id == handoff.to_team_id
+
+
+def handoff_accept(*, handoff_id: int, actor: User) -> Handoff:
+    with transaction.atomic():
+        handoff = _lock_pending(handoff_id, actor)
+        handoff.status, handoff.decided_at, handoff.decided_by = HandoffStatus.ACCEPTED, timezone.now(), actor
+        handoff.save(update_fields=["status", "decided_at", "decided_by"])
+    return handoff
+
+
+def handoff_reject(*, handoff_id: int, actor: User, reason_code: str, note: str = "") -> Handoff:
+    """Rejects with a managed reason code; the lead moves to nurture through the one door in the same
+    transaction, so a rejection the rules refuse leaves the handoff pending."""
+    reason = RejectionReason.objects.filter(pk=reason_code, is_active=True).first()
+    if reason is None:
+        codes = ", ".join(RejectionReason.objects.filter(is_active=True).values_list("code", flat=True))
+        raise ValidationError({"reason_code": f"{reason_code!r} is not a rejection reason; use one of {codes}."})
+    if reason.note_required and not note.strip():
+        raise ValidationError({"note": f"Rejecting as '{reason.label}' needs a note saying why."})
+    with transaction.atomic():
+        handoff = _lock_pending(handoff_id, actor)
+        handoff.status, handoff.decided_at, handoff.decided_by = HandoffStatus.REJECTED, timezone.now(), actor
+        handoff.reject_reason, handoff.reject_note = reason, note
+        handoff.save(update_fields=["status", "decided_at", "decided_by", "reject_reason", "reject_note"])
+        text = f"Handoff rejected: {reason.label}" + (f" — {note}" if note else "")
+        lead_transition(
+            lead=handoff.lead,
+            to_stage=StageKey.NURTURE,
+            actor=actor,
+            reason=text[:500],
+            default_owner=handoff.from_owner,
+        )
+    return handoff

@@ -1,0 +1,87 @@
+"""Rules of engagement and stage ownership: validated when saved, by the admin and the API alike."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from accounts.choices import Function, Role
+from accounts.models import Team, User
+from funnel.engine import escalations, preconditions, routing
+from funnel.exceptions import NotAllowed
+from funnel.models import HandoffRule, LeadDefinition, Stage
+from leads.choices import Stage as StageKey
+
+RULE_EDITORS = frozenset({Role.ADMIN, Role.REVENUE_LEADER, Role.SALES_MANAGER, Role.MARKETING_MANAGER})
+RULE_FIELDS = (
+    "name",
+    "description",
+    "is_active",
+    "priority",
+    "from_stages",
+    "to_stages",
+    "preconditions",
+    "routing",
+    "escalations",
+    "accept_within_hours",
+    "first_touch_within_hours",
+)
+
+
+def _reference_errors(rule: HandoffRule) -> list[str]:
+    errors = []
+    levels = [p["level"] for p in rule.preconditions if p.get("kind") == "definition_met"]
+    known = set(LeadDefinition.objects.filter(code__in=levels).values_list("code", flat=True))
+    errors += [f"preconditions: definition {level!r} does not exist." for level in levels if level not in known]
+    teams, users = routing.referenced_ids(rule.routing)
+    missing_teams = teams - set(Team.objects.filter(pk__in=teams).values_list("pk", flat=True))
+    missing_users = users - set(User.objects.filter(pk__in=users, is_active=True).values_list("pk", flat=True))
+    errors += [f"routing: team {pk} does not exist." for pk in sorted(missing_teams)]
+    errors += [f"routing: user {pk} does not exist or is inactive." for pk in sorted(missing_users)]
+    return errors
+
+
+def handoff_rule_validate(rule: HandoffRule) -> None:
+    """Every problem of the rule's structured parts, each naming where it is; raises ValidationError."""
+    errors: dict[str, list[str]] = {}
+    for field, problems in (
+        ("preconditions", preconditions.validate_preconditions(rule.preconditions)),
+        ("routing", routing.validate_routing(rule.routing)),
+        ("escalations", escalations.validate_escalations(rule.escalations)),
+    ):
+        if problems:
+            errors[field] = problems
+    for field in ("from_stages", "to_stages"):
+        bad = [s for s in getattr(rule, field) if s not in StageKey.values]
+        if bad:
+            errors[field] = [f"{field}: {', '.join(map(repr, bad))} not a stage."]
+    if not errors:
+        references = _reference_errors(rule)
+        if references:
+            errors["references"] = references
+    if errors:
+        raise ValidationError(errors)
+
+
+def handoff_rule_save(*, actor: User, rule: HandoffRule | None = None, data: dict) -> HandoffRule:
+    """Creates (rule None) or updates a rule from validated-shape `data`, refusing any malformed part."""
+    if actor.role not in RULE_EDITORS and not actor.is_superuser:
+        raise NotAllowed("Managers, revenue leaders and administrators manage handoff rules.")
+    rule = rule or HandoffRule(created_by=actor)
+    for field in RULE_FIELDS:
+        if field in data:
+            setattr(rule, field, data[field])
+    handoff_rule_validate(rule)
+    rule.full_clean(exclude=["preconditions", "routing", "escalations", "created_by"])
+    with transaction.atomic():
+        rule.save()
+    return rule
+
+
+def stage_owner_set(*, actor: User, stage_key: str, owning_function: str) -> Stage:
+    if not actor.is_administrator:
+        raise NotAllowed("Only administrators change which function owns a stage.")
+    if owning_function not in Function.values:
+        raise ValidationError({"owning_function": f"{owning_function!r} is not marketing, sales or shared."})
+    stage = Stage.objects.get(pk=stage_key)
+    stage.owning_function = owning_function
+    stage.save(update_fields=["owning_function"])
+    return stage

@@ -1,0 +1,41 @@
+from django.contrib import admin
+
+from leads.models import Lead, LeadParticipant
+from leads.services import READ_ONLY_FIELDS
+
+
+class ParticipantInline(admin.TabularInline):
+    model = LeadParticipant
+    extra = 0
+    readonly_fields = ["user", "role", "reason", "added_at"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Lead)
+class LeadAdmin(admin.ModelAdmin):
+    """Stage, owner, team and owning function are read-only here: they change through a transition
+    (the lead page's transition form or POST /api/v1/leads/{id}/transition/), never by editing the row."""
+
+    list_display = ["__str__", "company", "stage", "owning_function", "owner", "score", "created_at"]
+    list_filter = ["stage", "owning_function", "team"]
+    search_fields = ["last_name", "first_name", "email_normalized", "company_name"]
+    list_select_related = ["company", "owner"]
+    readonly_fields = [*sorted(READ_ONLY_FIELDS), "email_normalized", "created_at", "updated_at"]
+    autocomplete_fields = ["company", "source_campaign"]
+    inlines = [ParticipantInline]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False  # capture goes through funnel.services.intake (dedupe, first history row)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the history refers to the lead; recycle it to lost or nurture instead
+
+
+@admin.register(LeadParticipant)
+class LeadParticipantAdmin(admin.ModelAdmin):
+    list_display = ["lead", "user", "role", "added_at"]
+    raw_id_fields = ["lead"]

@@ -1,0 +1,128 @@
+from rest_framework import serializers
+
+from crm.models import Campaign
+from leads.models import Lead
+
+# Hidden from users who see a lead's marketing data only (see leads.selectors).
+SALES_ONLY_FIELDS = ("expected_value", "currency", "has_budget", "has_authority", "has_need", "has_timeline", "phone")
+
+
+class NamedRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class UserRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField(source="get_full_name")
+
+
+class LeadSerializer(serializers.ModelSerializer):
+    """A lead as read. `full_access` false means the reader sees its marketing data only (sales fields null)."""
+
+    name = serializers.CharField(read_only=True)
+    owner = UserRefSerializer(read_only=True, allow_null=True)
+    company = NamedRefSerializer(read_only=True, allow_null=True)
+    team = NamedRefSerializer(read_only=True, allow_null=True)
+    source_campaign = NamedRefSerializer(read_only=True, allow_null=True)
+    full_access = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Lead
+        fields = [
+            "id",
+            "name",
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "title",
+            "company",
+            "company_name",
+            "segment",
+            "territory",
+            "industry",
+            "stage",
+            "stage_entered_at",
+            "owning_function",
+            "owner",
+            "team",
+            "outcome_reason",
+            "source_campaign",
+            "expected_value",
+            "currency",
+            "has_budget",
+            "has_authority",
+            "has_need",
+            "has_timeline",
+            "score",
+            "full_access",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not getattr(instance, "full_access", True):
+            for field in SALES_ONLY_FIELDS:
+                data[field] = None
+        return data
+
+
+class LeadWriteSerializer(serializers.ModelSerializer):
+    """Fields a client may set on create or change with PATCH; stage and owner change only by transition."""
+
+    company_domain = serializers.CharField(
+        required=False, allow_blank=True, help_text="The company's web domain; links or creates the company record."
+    )
+    source_campaign = serializers.PrimaryKeyRelatedField(
+        queryset=Campaign.objects.all(), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = Lead
+        fields = [
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "title",
+            "company_name",
+            "company_domain",
+            "segment",
+            "territory",
+            "industry",
+            "source_campaign",
+            "expected_value",
+            "currency",
+            "has_budget",
+            "has_authority",
+            "has_need",
+            "has_timeline",
+        ]
+        extra_kwargs = {"email": {"validators": []}}
+
+    def validate(self, attrs):
+        forbidden = sorted({"stage", "owner", "team", "owning_function"} & set(self.initial_data))
+        if forbidden:
+            raise serializers.ValidationError(
+                dict.fromkeys(forbidden, "Changed only through POST /api/v1/leads/{id}/transition/.")
+            )
+        return attrs
+
+
+class LeadCreateSerializer(LeadWriteSerializer):
+    owner = serializers.IntegerField(required=False, allow_null=True, help_text="Initial owner's user id.")
+
+    class Meta(LeadWriteSerializer.Meta):
+        fields = [*LeadWriteSerializer.Meta.fields, "owner"]
+
+    def validate(self, attrs):
+        forbidden = sorted({"stage", "team", "owning_function"} & set(self.initial_data))
+        if forbidden:
+            raise serializers.ValidationError(
+                dict.fromkeys(forbidden, "A new lead starts at the first stage; move it with a transition.")
+            )
+        return attrs

@@ -1,0 +1,33 @@
+from django.db import models
+
+
+class Stage(models.TextChoices):
+    """The shared funnel's stages, in order, then the two outcomes beside them."""
+
+    AWARENESS = "awareness", "Awareness"
+    INTEREST = "interest", "Interest"
+    CONSIDERATION = "consideration", "Consideration"
+    INTENT = "intent", "Intent"
+    EVALUATION = "evaluation", "Evaluation"
+    PURCHASE = "purchase", "Purchase"
+    LOST = "lost", "Lost"
+    NURTURE = "nurture", "Nurture"
+
+
+FUNNEL_STAGES = [Stage.AWARENESS, Stage.INTEREST, Stage.CONSIDERATION, Stage.INTENT, Stage.EVALUATION, Stage.PURCHASE]
+OUTCOMES = frozenset({Stage.LOST, Stage.NURTURE})
+INITIAL_STAGE = Stage.AWARENESS
+
+
+class Fact(models.TextChoices):
+    """Qualification facts (BANT); each is unknown (null), confirmed (true) or ruled out (false) on a lead."""
+
+    BUDGET = "budget", "Budget"
+    AUTHORITY = "authority", "Authority"
+    NEED = "need", "Need"
+    TIMELINE = "timeline", "Timeline"
+
+
+class ParticipantRole(models.TextChoices):
+    ESCALATION = "escalation", "Involved by escalation"
+    WATCHER = "watcher", "Watcher"

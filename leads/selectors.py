@@ -1,0 +1,78 @@
+"""Who may see and change which lead — in one place, used by every list, detail and action.
+
+- administrators, integrations and revenue leaders: every lead, fully;
+- sales and marketing managers: leads owned by anyone in their reporting subtree or held by a team that
+  someone in that subtree manages;
+- reps and SDRs: their own leads and their team's;
+- marketers (and marketing managers): additionally every lead in a marketing-owned stage fully, and every
+  other lead's marketing data (read-only, sales-only fields hidden);
+- anyone an escalation made a participant of a lead: that lead, fully.
+A lead outside all of these does not exist for the user (404).
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
+
+from accounts.choices import Function, Role
+from accounts.models import User
+from leads.models import Lead, LeadParticipant
+
+SEES_EVERYTHING = frozenset({Role.ADMIN, Role.INTEGRATION, Role.REVENUE_LEADER})
+MARKETING_ROLES = frozenset({Role.MARKETER, Role.MARKETING_MANAGER})
+MANAGER_ROLES = frozenset({Role.SALES_MANAGER, Role.MARKETING_MANAGER})
+
+_SUBTREE_SQL = """
+    WITH RECURSIVE tree(id) AS (
+        SELECT id FROM accounts_user WHERE id = %s
+        UNION
+        SELECT u.id FROM accounts_user u JOIN tree t ON u.manager_id = t.id
+    )
+"""
+
+
+def _subtree_ids(user: User) -> RawSQL:
+    # A subquery, not a list: the list page stays one SQL statement whatever the hierarchy's size.
+    return RawSQL(f"{_SUBTREE_SQL} SELECT id FROM tree", [user.pk])
+
+
+def _managed_team_ids(user: User) -> RawSQL:
+    return RawSQL(f"{_SUBTREE_SQL} SELECT t.id FROM accounts_team t JOIN tree ON t.manager_id = tree.id", [user.pk])
+
+
+def _full_access(user: User) -> Q | None:
+    """The leads `user` may see and change; None means all of them."""
+    if user.is_superuser or user.role in SEES_EVERYTHING:
+        return None
+    participant = Exists(LeadParticipant.objects.filter(lead=OuterRef("pk"), user=user))
+    q = Q(owner=user) | Q(participant)
+    if user.team_id:
+        q |= Q(team_id=user.team_id)
+    if user.role in MANAGER_ROLES:
+        q |= Q(owner_id__in=_subtree_ids(user)) | Q(team_id__in=_managed_team_ids(user))
+    if user.role in MARKETING_ROLES:
+        q |= Q(owning_function=Function.MARKETING)
+    return q
+
+
+def lead_list(*, user: User) -> QuerySet[Lead]:
+    """Every lead `user` may see, annotated with `full_access` (False: marketing data only)."""
+    leads = Lead.objects.all()
+    full = _full_access(user)
+    if full is None:
+        return leads.annotate(full_access=ExpressionWrapper(Q(pk__isnull=False), output_field=BooleanField()))
+    annotated = leads.annotate(full_access=ExpressionWrapper(full, output_field=BooleanField()))
+    return annotated if user.role in MARKETING_ROLES else annotated.filter(full_access=True)
+
+
+def lead_get(*, user: User, lead_id: int) -> Lead:
+    """The lead if visible to `user`, else Lead.DoesNotExist (rendered as 404, never 403)."""
+    return lead_list(user=user).select_related("owner", "team", "company", "source_campaign").get(pk=lead_id)
+
+
+def lead_get_for_change(*, user: User, lead_id: int) -> Lead:
+    """The lead if `user` may change it: 404 if invisible, 403 if they see its marketing data only."""
+    lead = lead_get(user=user, lead_id=lead_id)
+    if not lead.full_access:
+        raise PermissionDenied("You see this lead's marketing data only; its owner's side changes it.")
+    return lead

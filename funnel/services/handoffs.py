@@ -1,6 +1,8 @@
 """The receiving side's answer to a handoff: accept it, or reject it with a reason code (the lead goes to
 nurture with that reason, visible to marketing)."""
 
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -30,10 +32,11 @@ def _may_answer(handoff: Handoff, actor: User) -> bool:
     return handoff.to_owner_id is None and actor.team_id == handoff.to_team_id
 
 
-def handoff_accept(*, handoff_id: int, actor: User) -> Handoff:
+def handoff_accept(*, handoff_id: int, actor: User, at: datetime | None = None) -> Handoff:
+    """Accepts a pending handoff (NotPending if answered already, NotAllowed unless the receiving side)."""
     with transaction.atomic():
         handoff = _lock_pending(handoff_id, actor)
-        handoff.status, handoff.decided_at, handoff.decided_by = HandoffStatus.ACCEPTED, timezone.now(), actor
+        handoff.status, handoff.decided_at, handoff.decided_by = HandoffStatus.ACCEPTED, at or timezone.now(), actor
         handoff.save(update_fields=["status", "decided_at", "decided_by"])
     return handoff
 

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 
 from accounts.demo import DEMO_PASSWORD, PEOPLE, seed_integration_token, seed_people
 from crm.demo import seed_companies
+from funnel.demo import seed_funnel
 
 
 class Command(BaseCommand):
@@ -15,7 +16,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         users = seed_people()
         companies = seed_companies()
-        self.stdout.write(f"Demo data: {len(users)} users, {len(companies)} companies.")
+        leads = seed_funnel(users)
+        self.stdout.write(f"Demo data: {len(users)} users, {len(companies)} companies, {leads} new leads.")
         token = seed_integration_token(users["bot"])
         if token:
             self.stdout.write(f"Demo integration token for user 'bot' (shown once): {token}")

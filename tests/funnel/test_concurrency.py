@@ -1,0 +1,111 @@
+"""Concurrency claims, tested with real concurrent transactions on PostgreSQL (one connection per thread)."""
+
+import importlib
+import threading
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from funnel.exceptions import LeadBusy
+from funnel.models import Handoff, SlaBreach, Transition
+from funnel.services.sla import handoff_sla_breaches_record
+from funnel.services.transitions import lead_transition
+from leads.models import Lead
+from tests.funnel.conftest import move
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _funnel_defaults(transactional_db):
+    """Transactional tests flush the database after each test, data-migration rows included: put them back."""
+    from django.apps import apps
+
+    from funnel.models import Stage
+
+    if not Stage.objects.exists():
+        importlib.import_module("funnel.migrations.0002_funnel_defaults").forwards(apps, None)
+
+
+def run_together(*calls):
+    """Starts every call at the same moment in its own thread and connection; returns results or exceptions."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def worker(index, call):
+        try:
+            barrier.wait(timeout=10)
+            results[index] = call()
+        except Exception as exc:  # noqa: BLE001 - the caller inspects what each thread raised
+            results[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results
+
+
+@pytest.mark.parametrize("attempt", range(5))
+def test_two_users_moving_one_lead_exactly_one_wins(make_lead, people, attempt):
+    lead = make_lead()
+
+    def mover(user):
+        return lambda: lead_transition(lead=Lead.objects.get(pk=lead.pk), to_stage="interest", actor=user)
+
+    results = run_together(mover(people["marketer"]), mover(people["marketing_manager"]))
+    wins = [r for r in results if isinstance(r, Transition)]
+    losses = [r for r in results if isinstance(r, LeadBusy)]
+    assert (len(wins), len(losses)) == (1, 1), results
+    assert Transition.objects.filter(lead=lead, to_stage="interest").count() == 1
+
+
+def test_concurrent_api_moves_give_one_201_and_one_409(make_lead, people):
+    lead = make_lead()
+    clients = []
+    for who in ("marketer", "marketing_manager"):
+        client = APIClient()
+        client.force_login(people[who])
+        clients.append(client)
+
+    def post(client):
+        return lambda: client.post(f"/api/v1/leads/{lead.pk}/transition/", {"to_stage": "interest"}, format="json")
+
+    responses = run_together(*(post(c) for c in clients))
+    assert sorted(r.status_code for r in responses) == [201, 409]
+    conflict = next(r for r in responses if r.status_code == 409).json()
+    assert conflict["code"] == "conflict"
+    assert Transition.objects.filter(lead=lead).count() == 2  # capture + the one move
+
+
+def test_concurrent_round_robin_assignments_take_turns(make_lead, people, rule):
+    rule("To sales", to_stages=["intent"], routing={"kind": "round_robin", "team": people["rep"].team_id})
+    leads = [make_lead() for _ in range(4)]
+    for lead in leads:
+        for stage in ("interest", "consideration"):
+            move(lead, stage, people["marketer"])
+
+    def mover(lead):
+        return lambda: lead_transition(lead=Lead.objects.get(pk=lead.pk), to_stage="intent", actor=people["marketer"])
+
+    results = run_together(*(mover(lead) for lead in leads))
+    assert all(isinstance(r, Transition) for r in results), results
+    assert Counter(r.to_owner_id for r in results) == {people["rep"].pk: 2, people["rep2"].pk: 2}
+
+
+def test_concurrent_sla_jobs_record_one_breach(make_lead, people, rule):
+    rule("To sales", to_stages=["intent"], routing={"kind": "round_robin", "team": people["rep"].team_id})
+    lead = make_lead()
+    for stage in ("interest", "consideration", "intent"):
+        move(lead, stage, people["marketer"])
+    later = timezone.now() + timedelta(days=3)
+    results = run_together(*(lambda: handoff_sla_breaches_record(now=later) for _ in range(3)))
+    assert sum(len(r) for r in results) == 1, results
+    assert SlaBreach.objects.filter(handoff=Handoff.objects.get(lead=lead)).count() == 1

@@ -1,0 +1,129 @@
+"""Handoffs: accepted or rejected by the receiving side; SLA clocks recorded once and escalated."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from accounts.models import Notification
+from funnel.exceptions import NotAllowed, NotPending
+from funnel.models import Handoff, SlaBreach
+from funnel.services.handoff_open import handoff_first_touch_record
+from funnel.services.handoffs import handoff_accept, handoff_reject
+from funnel.services.sla import handoff_sla_breaches_record
+from funnel.tasks import handoff_sla_check
+from leads.models import Lead
+from tests.funnel.conftest import move
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def handed(make_lead, people, rule):
+    """A lead marketing handed to sales (rep), 4 h to accept, 2 h to first touch."""
+    rule(
+        "To sales",
+        to_stages=["intent"],
+        routing={"kind": "round_robin", "team": people["rep"].team_id},
+        accept_within_hours=4,
+        first_touch_within_hours=2,
+    )
+    lead = make_lead()
+    for stage in ("interest", "consideration", "intent"):
+        move(lead, stage, people["marketer"])
+    return Handoff.objects.get(lead=lead)
+
+
+def test_receiver_accepts(handed, people):
+    handoff = handoff_accept(handoff_id=handed.pk, actor=people["rep"])
+    assert (handoff.status, handoff.decided_by) == ("accepted", people["rep"])
+    with pytest.raises(NotPending):
+        handoff_accept(handoff_id=handed.pk, actor=people["rep"])
+
+
+def test_only_the_receiving_side_answers(handed, people):
+    for who in ("marketer", "rep2", "sdr"):
+        with pytest.raises(NotAllowed):
+            handoff_accept(handoff_id=handed.pk, actor=people[who])
+    assert handoff_accept(handoff_id=handed.pk, actor=people["sales_manager"]).status == "accepted"
+
+
+def test_rejection_sends_the_lead_to_nurture_with_the_reason(handed, people):
+    handoff_reject(handoff_id=handed.pk, actor=people["rep"], reason_code="no_budget", note="Budget frozen until Q3")
+    lead = Lead.objects.get(pk=handed.lead_id)
+    assert (lead.stage, lead.owning_function, lead.owner) == ("nurture", "marketing", people["marketer"])
+    assert lead.outcome_reason == "Handoff rejected: No budget — Budget frozen until Q3"
+    last = lead.transitions.first()
+    assert (last.from_stage, last.to_stage, last.actor) == ("intent", "nurture", people["rep"])
+    handed.refresh_from_db()
+    assert (handed.status, handed.reject_reason_id, handed.reject_note) == (
+        "rejected",
+        "no_budget",
+        "Budget frozen until Q3",
+    )
+
+
+def test_rejection_reason_is_visible_to_marketing_through_the_api(handed, people, client_for):
+    handoff_reject(handoff_id=handed.pk, actor=people["rep"], reason_code="bad_timing")
+    body = client_for(people["marketer"]).get(f"/api/v1/leads/{handed.lead_id}/").json()
+    assert (body["stage"], body["outcome_reason"], body["full_access"]) == (
+        "nurture",
+        "Handoff rejected: Bad timing",
+        True,
+    )
+    handoffs = client_for(people["marketer"]).get(f"/api/v1/handoffs/?lead={handed.lead_id}").json()["results"]
+    assert [(h["status"], h["reject_reason"]) for h in handoffs] == [("rejected", "bad_timing")]
+
+
+def test_rejection_needs_a_known_code_and_other_needs_a_note(handed, people):
+    with pytest.raises(ValidationError, match="'meh' is not a rejection reason"):
+        handoff_reject(handoff_id=handed.pk, actor=people["rep"], reason_code="meh")
+    with pytest.raises(ValidationError, match="needs a note"):
+        handoff_reject(handoff_id=handed.pk, actor=people["rep"], reason_code="other")
+    handed.refresh_from_db()
+    assert handed.status == "pending"
+
+
+def test_api_accept_and_reject(handed, people, client_for):
+    response = client_for(people["rep"]).post(
+        f"/api/v1/handoffs/{handed.pk}/reject/", {"reason_code": "no_need"}, format="json"
+    )
+    assert response.status_code == 200
+    assert response.json()["status"] == "rejected"
+    again = client_for(people["rep"]).post(f"/api/v1/handoffs/{handed.pk}/accept/")
+    assert again.status_code == 409
+    assert again.json()["code"] == "not_pending"
+
+
+def test_sla_breach_is_recorded_once_across_repeated_runs(handed, people):
+    later = timezone.now() + timedelta(hours=5)
+    first = handoff_sla_breaches_record(now=later)
+    assert sorted(b.kind for b in first) == ["accept", "first_touch"]
+    assert handoff_sla_breaches_record(now=later) == []
+    assert handoff_sla_breaches_record(now=later + timedelta(hours=1)) == []
+    assert SlaBreach.objects.filter(handoff=handed).count() == 2
+    breach = SlaBreach.objects.get(handoff=handed, kind="accept")
+    assert (breach.due_at, breach.escalated_to) == (handed.accept_due_at, people["sales_manager"])
+    notes = Notification.objects.filter(recipient=people["sales_manager"], kind__startswith="sla_breach")
+    assert notes.count() == 2
+    assert "SLA missed: accept or reject of Lead" in notes.get(kind="sla_breach_accept").message
+
+
+def test_no_breach_before_the_clock_runs_out_or_after_an_answer(handed, people):
+    assert handoff_sla_breaches_record(now=timezone.now() + timedelta(hours=1)) == []
+    handoff_accept(handoff_id=handed.pk, actor=people["rep"])
+    handoff_first_touch_record(lead=handed.lead, by=people["rep"])
+    assert handoff_sla_breaches_record(now=timezone.now() + timedelta(days=3)) == []
+
+
+def test_first_touch_clock_runs_after_acceptance(handed, people):
+    handoff_accept(handoff_id=handed.pk, actor=people["rep"])
+    breaches = handoff_sla_breaches_record(now=timezone.now() + timedelta(hours=3))
+    assert [b.kind for b in breaches] == ["first_touch"]
+
+
+def test_the_periodic_task_records_breaches(handed):
+    Handoff.objects.filter(pk=handed.pk).update(accept_due_at=timezone.now() - timedelta(minutes=1))
+    assert handoff_sla_check() == 1
+    assert handoff_sla_check() == 0

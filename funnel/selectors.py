@@ -36,8 +36,8 @@ def handoff_list(*, user: User) -> QuerySet[Handoff]:
     """Handoffs of leads the user sees, plus any handed to them."""
     return (
         Handoff.objects.filter(Q(lead_id__in=_visible_lead_ids(user)) | Q(to_owner=user))
-        .select_related("lead", "to_owner", "from_owner", "decided_by")
-        .prefetch_related("breaches")
+        .select_related("lead", "to_owner", "from_owner", "decided_by", "reject_reason", "to_team")
+        .prefetch_related("breaches__escalated_to")
     )
 
 
@@ -71,7 +71,7 @@ def handoff_rule_list() -> QuerySet[HandoffRule]:
 
 
 def approval_request_list(*, user: User) -> QuerySet[ApprovalRequest]:
-    """Requests the user may decide (their role) or that concern leads they see."""
-    return ApprovalRequest.objects.filter(Q(role=user.role) | Q(lead_id__in=_visible_lead_ids(user))).select_related(
-        "requested_by", "decided_by", "rule"
+    """Requests on leads the user sees (those for their role among them are theirs to decide)."""
+    return ApprovalRequest.objects.filter(lead_id__in=_visible_lead_ids(user)).select_related(
+        "requested_by", "decided_by", "rule", "lead"
     )

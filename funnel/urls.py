@@ -1,3 +1,25 @@
-"""Web UI routes of the funnel (lead list, lead detail with its transition form, handoff inbox)."""
+"""Web UI routes of the funnel: leads with their transition form, the handoff inbox, approvals, definitions."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from funnel.views import definitions, handoffs, leads
+
+urlpatterns = [
+    path("leads/", leads.lead_list, name="lead-list"),
+    path("leads/new/", leads.lead_create, name="lead-create"),
+    path("leads/<int:lead_id>/", leads.lead_detail, name="lead-detail"),
+    path("leads/<int:lead_id>/edit/", leads.lead_edit, name="lead-edit"),
+    path("leads/<int:lead_id>/move/", leads.lead_move, name="lead-move"),
+    path("leads/<int:lead_id>/approval-requests/", leads.lead_approval_ask, name="lead-approval-ask"),
+    path("handoffs/", handoffs.handoff_inbox, name="handoff-inbox"),
+    path("handoffs/<int:handoff_id>/accept/", handoffs.handoff_accept, name="handoff-accept"),
+    path("handoffs/<int:handoff_id>/reject/", handoffs.handoff_reject, name="handoff-reject"),
+    path("approvals/", handoffs.approval_list, name="approval-list"),
+    path("approvals/<int:request_id>/approve/", handoffs.approval_decide, {"approve": True}, name="approval-approve"),
+    path("approvals/<int:request_id>/decline/", handoffs.approval_decide, {"approve": False}, name="approval-decline"),
+    path("definitions/", definitions.definition_list, name="definition-list"),
+    path("definitions/<int:definition_id>/propose/", definitions.definition_propose, name="definition-propose"),
+    path(
+        "definitions/versions/<int:version_id>/sign-off/", definitions.definition_sign_off, name="definition-sign-off"
+    ),
+]

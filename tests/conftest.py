@@ -7,9 +7,8 @@ from rest_framework.test import APIClient
 
 from accounts.choices import Function, Role, TokenScope
 from accounts.services import api_token_create
-from tests.accounts.factories import TeamFactory, UserFactory
-
 from config.celery import app as celery_app
+from tests.accounts.factories import TeamFactory, UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 # Tasks scheduled on commit run in the test process: a test never leaves messages on a shared broker that

@@ -124,7 +124,9 @@ def describe(condition: Mapping) -> str:
     op = condition["op"]
     if op in NO_VALUE:
         return f"{condition['field']} {op.replace('_', ' ')}"
-    return f"{condition['field']} {SYMBOLS[op]} {condition['value']}"
+    value = condition["value"]
+    shown = ", ".join(value) if isinstance(value, list) else value
+    return f"{condition['field']} {SYMBOLS[op]} {shown}"
 
 
 def _compare(op: str, actual: object, expected: object, kind: str) -> bool:

@@ -13,6 +13,7 @@ class Check:
     passed: bool
     reason: str
     rule_id: int | None = None
+    remedy: str = ""  # what the mover can do about a failure, e.g. "request_approval"
 
 
 @dataclass

@@ -19,17 +19,18 @@ def _lock_pending(handoff_id: int, actor: User) -> Handoff:
     handoff = Handoff.objects.select_for_update().select_related("lead").get(pk=handoff_id)
     if handoff.status != HandoffStatus.PENDING:
         raise NotPending(f"Handoff {handoff.pk} is already {handoff.status}.", status=handoff.status)
-    if not _may_answer(handoff, actor):
+    if not handoff_may_answer(handoff=handoff, user=actor):
         raise NotAllowed("Only the receiving owner, their team's manager or an administrator answers a handoff.")
     return handoff
 
 
-def _may_answer(handoff: Handoff, actor: User) -> bool:
-    if actor.is_administrator or actor.pk == handoff.to_owner_id:
+def handoff_may_answer(*, handoff: Handoff, user: User) -> bool:
+    """The receiving owner, their team's manager, an administrator, or (unowned) anyone in the receiving team."""
+    if user.is_administrator or user.pk == handoff.to_owner_id:
         return True
-    if handoff.to_team_id and handoff.to_team.manager_id == actor.pk:
+    if handoff.to_team_id and handoff.to_team.manager_id == user.pk:
         return True
-    return handoff.to_owner_id is None and actor.team_id == handoff.to_team_id
+    return handoff.to_owner_id is None and user.team_id == handoff.to_team_id
 
 
 def handoff_accept(*, handoff_id: int, actor: User, at: datetime | None = None) -> Handoff:

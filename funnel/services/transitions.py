@@ -94,14 +94,8 @@ def _escalation_check(rule, spec, lead, ctx, actor, to_stage, effects) -> Check:
     if approval is not None:
         effects.approvals.append(approval)
         return Check(rule.name, label, True, f"approved by {approval.decided_by.get_username()}", rule.pk)
-    return Check(
-        rule.name,
-        label,
-        False,
-        f"needs approval by a {role_label} ({trigger.reason}); request it with "
-        f"POST /api/v1/leads/{lead.pk}/approval-requests/",
-        rule.pk,
-    )
+    reason = f"needs approval by a {role_label} ({trigger.reason}); request an approval first"
+    return Check(rule.name, label, False, reason, rule.pk, remedy="request_approval")
 
 
 def evaluate_rules(lead: Lead, to_stage: str, actor: User | None, now: datetime):

@@ -82,6 +82,7 @@ def test_min_score_rule_passes_and_fails_and_lists_the_rule(make_lead, people, r
             "passed": False,
             "reason": "score is 0",
             "rule_id": failed[0]["rule_id"],
+            "remedy": "",
         }
     ]
     Lead.objects.filter(pk=lead.pk).update(score=30)
@@ -224,7 +225,7 @@ def test_escalation_requiring_approval_blocks_until_approved_and_is_consumed(mak
     )
     lead = make_lead(expected_value=Decimal("250000"))
     reason = refused(lead, "interest", people["marketer"])[0]["reason"]
-    assert reason.startswith("needs approval by a revenue leader (expected_value is 250000.00)")
+    assert reason == "needs approval by a revenue leader (expected_value is 250000.00); request an approval first"
     [request] = approval_request_create(lead=lead, to_stage="interest", actor=people["marketer"])
     assert Notification.objects.filter(recipient=people["leader"], kind="approval_requested").count() == 0  # on commit
     approval_decide(request_id=request.pk, actor=people["leader"], approve=True)

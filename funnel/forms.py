@@ -1,0 +1,136 @@
+"""Web forms of the funnel UI. They check shape only: every write goes through a service, so no form saves a
+model, and none has a stage, owner, team or owning-function field (those change only by transition)."""
+
+import json
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.models import fields_for_model
+
+from funnel.choices import SignOffSide
+from funnel.models import RejectionReason
+from leads.choices import Stage
+from leads.models import Lead
+
+CAPTURE_FIELDS = [
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "title",
+    "company_name",
+    "segment",
+    "territory",
+    "industry",
+    "expected_value",
+    "currency",
+]
+FACT_FIELDS = ["has_budget", "has_authority", "has_need", "has_timeline"]
+
+
+class LeadForm(forms.Form):
+    """The editable fields of a new lead, built from the model so limits and labels stay in step with it."""
+
+    model_fields = CAPTURE_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        fields = fields_for_model(Lead, fields=self.model_fields)
+        domain = forms.CharField(
+            required=False, max_length=253, help_text="The company's web domain, e.g. acme.com; links the company."
+        )
+        for name in self.model_fields:
+            self.fields[name] = fields[name]
+            if name == "company_name":
+                self.fields["company_domain"] = domain
+
+    def changed_fields(self) -> dict:
+        """Only what the user changed, so an untouched company domain never unlinks the company."""
+        return {name: self.cleaned_data[name] for name in self.changed_data}
+
+
+class LeadEditForm(LeadForm):
+    """Non-stage fields of an existing lead, qualification facts included (they feed the definitions)."""
+
+    model_fields = CAPTURE_FIELDS + FACT_FIELDS
+
+    @classmethod
+    def initial_for(cls, lead: Lead) -> dict:
+        initial = {name: getattr(lead, name) for name in cls.model_fields}
+        initial["company_domain"] = lead.company.domain if lead.company_id else ""
+        return initial
+
+
+class TransitionForm(forms.Form):
+    """A move: accepts any stage (the service decides whether the funnel allows it) but offers only the
+    stages reachable from the one shown; `from_stage` is that stage, so a stale page gets a conflict."""
+
+    to_stage = forms.ChoiceField(choices=Stage.choices, label="Move to")
+    reason = forms.CharField(
+        required=False, max_length=500, help_text="Required when moving to lost or nurture.", strip=True
+    )
+    from_stage = forms.ChoiceField(choices=Stage.choices, widget=forms.HiddenInput)
+
+    def __init__(self, *args, reachable: list[tuple[str, str]] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_stage"].widget.choices = [("", "Choose a stage…"), *reachable]
+
+
+class ApprovalAskForm(forms.Form):
+    to_stage = forms.ChoiceField(choices=Stage.choices, widget=forms.HiddenInput)
+
+
+class HandoffRejectForm(forms.Form):
+    reason_code = forms.ModelChoiceField(
+        queryset=RejectionReason.objects.filter(is_active=True),
+        to_field_name="code",
+        label="Reason",
+        empty_label="Reason…",
+    )
+    note = forms.CharField(required=False, max_length=1000, widget=forms.TextInput(attrs={"placeholder": "Note"}))
+
+
+class DecisionForm(forms.Form):
+    note = forms.CharField(required=False, max_length=1000, widget=forms.TextInput(attrs={"placeholder": "Note"}))
+
+
+class SignOffForm(forms.Form):
+    side = forms.ChoiceField(choices=SignOffSide.choices, required=False)
+
+
+class PrettyJSONField(forms.JSONField):
+    def prepare_value(self, value):
+        if isinstance(value, forms.fields.InvalidJSONInput):
+            return value
+        return json.dumps(value, ensure_ascii=False, indent=2)
+
+
+class ProposeForm(forms.Form):
+    criteria = PrettyJSONField(
+        widget=forms.Textarea(attrs={"rows": 8, "class": "code"}),
+        help_text='{"conditions": [{"field": "score", "op": "gte", "value": 40}, '
+        '{"facts": ["budget", "authority", "need", "timeline"], "at_least": 3}]}',
+    )
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="What changed and why.")
+
+
+def error_lines(exc: Exception) -> list[str]:
+    """One readable line per problem: each failed rule check by rule name and reason, or each field error."""
+    if isinstance(exc, ValidationError):
+        if hasattr(exc, "error_dict"):
+            return [f"{field}: {msg}" for field, msgs in exc.message_dict.items() for msg in msgs]
+        return list(exc.messages)
+    failed = getattr(exc, "details", {}).get("failed") or []
+    return [f"{c['rule']}: {c['check']} — {c['reason']}" for c in failed] or [getattr(exc, "message", str(exc))]
+
+
+def add_service_errors(form, exc: ValidationError) -> None:
+    """Puts a service's ValidationError on the form: each field's messages on that field if the form has it."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, msgs in exc.message_dict.items():
+        if field in form.fields:
+            form.add_error(field, msgs)
+        else:
+            form.add_error(None, [f"{field}: {m}" for m in msgs])

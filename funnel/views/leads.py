@@ -1,0 +1,216 @@
+"""Lead pages: the list, capture, and the lead page with its edit and transition forms."""
+
+from datetime import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.views.decorators.http import require_POST
+
+from accounts.choices import Role
+from accounts.selectors import user_list
+from config.errors import DomainError
+from funnel import forms, selectors
+from funnel.services import approvals, intake, transitions
+from funnel.views.common import error_message
+from leads import selectors as lead_selectors
+from leads import services as lead_services
+from leads.api.serializers import SALES_ONLY_FIELDS
+from leads.choices import Stage
+from leads.exceptions import DuplicateLead
+from leads.filters import LeadFilter
+from leads.models import Lead
+
+PAGE_SIZE = 50
+# The lead's fields on its page; SALES_ONLY_FIELDS among them are hidden from marketing-only viewers.
+SHOWN_FIELDS = [
+    *(name for name in forms.CAPTURE_FIELDS if name not in ("first_name", "last_name")),
+    *forms.FACT_FIELDS,
+    *("score", "outcome_reason", "stage_entered_at", "created_at"),
+]
+
+
+def _visible_lead(request, lead_id: int) -> Lead:
+    try:
+        return lead_selectors.lead_get(user=request.user, lead_id=lead_id)
+    except Lead.DoesNotExist:
+        raise Http404("No such lead.") from None
+
+
+def _changeable_lead(request, lead_id: int) -> Lead:
+    """404 if invisible; PermissionDenied (403) if the user sees its marketing data only."""
+    try:
+        return lead_selectors.lead_get_for_change(user=request.user, lead_id=lead_id)
+    except Lead.DoesNotExist:
+        raise Http404("No such lead.") from None
+
+
+def _keyset_page(request, leads) -> tuple[list[Lead], str | None, str | None]:
+    """(a page of leads, newest first, older than ?before=<id>; the older page's link; the first page's link).
+    One row more than the page says whether an older page exists, without a COUNT(*) over all leads."""
+    query = request.GET.copy()
+    before = query.pop("before", [""])[-1]
+    if before.isdigit():
+        leads = leads.filter(pk__lt=int(before))
+    rows = list(leads.order_by("-id")[: PAGE_SIZE + 1])
+    newest = f"?{query.urlencode()}" if before else None
+    if len(rows) <= PAGE_SIZE:
+        return rows, None, newest
+    query["before"] = rows[PAGE_SIZE - 1].pk
+    return rows[:PAGE_SIZE], f"?{query.urlencode()}", newest
+
+
+@login_required
+def lead_list(request):
+    leads = lead_selectors.lead_list(user=request.user).select_related("owner", "company", "source_campaign")
+    filters = LeadFilter(request.GET, queryset=leads)
+    rows, older, newest = _keyset_page(request, filters.qs)
+    context = {
+        "leads": rows,
+        "older": older,
+        "newest": newest,
+        "filter_errors": filters.errors,
+        "stages": Stage.choices,
+        "owners": user_list().exclude(role=Role.INTEGRATION).order_by("username"),
+        "chosen": {key: request.GET.get(key, "") for key in ("stage", "q", "owner")},
+    }
+    return render(request, "funnel/lead_list.html", context)
+
+
+@login_required
+def lead_create(request):
+    form = forms.LeadForm(request.POST or None)
+    duplicate = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            lead = intake.lead_create(actor=request.user, data=form.cleaned_data, owner=request.user)
+        except DuplicateLead as exc:
+            duplicate = exc.existing
+            form.add_error("email", exc.message)
+        except ValidationError as exc:
+            forms.add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Lead {lead.name} captured at {lead.get_stage_display()}.")
+            return redirect("lead-detail", lead_id=lead.pk)
+    status = 422 if form.errors else 200
+    return render(request, "funnel/lead_form.html", {"form": form, "duplicate": duplicate}, status=status)
+
+
+def _field_rows(lead: Lead) -> list[tuple[str, object]]:
+    rows = []
+    for name in SHOWN_FIELDS:
+        if name in SALES_ONLY_FIELDS and not lead.full_access:
+            continue
+        value = getattr(lead, name)
+        if name.startswith("has_"):
+            value = {True: "yes", False: "no", None: "unknown"}[value]
+        elif isinstance(value, datetime):
+            value = date_format(timezone.localtime(value), "Y-m-d H:i")
+        rows.append((Lead._meta.get_field(name).verbose_name, value))
+    return rows
+
+
+def _reachable(lead: Lead) -> list[tuple[str, str]]:
+    stage = selectors.stage_list().get(pk=lead.stage)
+    return [(move.to_stage_id, Stage(move.to_stage_id).label) for move in stage.moves_out.all()]
+
+
+def _lead_page(request, lead: Lead, *, edit_form=None, move_initial=None, move_error=None, status=200):
+    reachable = _reachable(lead)
+    move_form = forms.TransitionForm(initial={"from_stage": lead.stage, **(move_initial or {})}, reachable=reachable)
+    failed = (move_error.details.get("failed") or []) if isinstance(move_error, DomainError) else []
+    context = {
+        "lead": lead,
+        "fields": _field_rows(lead),
+        "participants": lead.participants.select_related("user"),
+        "edit_form": edit_form or forms.LeadEditForm(initial=forms.LeadEditForm.initial_for(lead)),
+        "move_form": move_form,
+        "reachable": reachable,
+        "move_error": move_error and forms.error_lines(move_error),
+        "needs_approval": any(c.get("remedy") == "request_approval" for c in failed),
+        "approval_form": forms.ApprovalAskForm(initial={"to_stage": (move_initial or {}).get("to_stage")}),
+        "history": selectors.transition_list(user=request.user, lead_id=lead.pk),
+        "handoffs": selectors.handoff_list(user=request.user).filter(lead_id=lead.pk).select_related("reject_reason"),
+        "approvals": selectors.approval_request_list(user=request.user).filter(lead_id=lead.pk),
+    }
+    return render(request, "funnel/lead_detail.html", context, status=status)
+
+
+@login_required
+def lead_detail(request, lead_id: int):
+    return _lead_page(request, _visible_lead(request, lead_id))
+
+
+@login_required
+@require_POST
+def lead_edit(request, lead_id: int):
+    lead = _changeable_lead(request, lead_id)
+    form = forms.LeadEditForm(request.POST, initial=forms.LeadEditForm.initial_for(lead))
+    if form.is_valid():
+        fields = form.changed_fields()
+        if not fields:
+            messages.info(request, "Nothing changed.")
+            return redirect("lead-detail", lead_id=lead.pk)
+        try:
+            lead_services.lead_update(lead=lead, fields=fields)
+        except DuplicateLead as exc:
+            form.add_error("email", exc.message)
+        except ValidationError as exc:
+            forms.add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Saved {', '.join(sorted(fields))}.")
+            return redirect("lead-detail", lead_id=lead.pk)
+    # lead_update may have set the refused values on the instance: show the stored lead again.
+    return _lead_page(request, _visible_lead(request, lead_id), edit_form=form, status=422)
+
+
+@login_required
+@require_POST
+def lead_move(request, lead_id: int):
+    lead = _changeable_lead(request, lead_id)
+    form = forms.TransitionForm(request.POST)
+    if not form.is_valid():
+        return _lead_page(
+            request, lead, move_error=ValidationError({f: list(e) for f, e in form.errors.items()}), status=422
+        )
+    data = form.cleaned_data
+    try:
+        done = transitions.lead_transition(
+            lead=lead,
+            to_stage=data["to_stage"],
+            actor=request.user,
+            reason=data["reason"],
+            expected_from=data["from_stage"],
+        )
+    except (DomainError, ValidationError) as exc:
+        status = exc.status if isinstance(exc, DomainError) else 422
+        initial = {"to_stage": data["to_stage"], "reason": data["reason"]}
+        # Re-read: a conflict means the lead moved, and the page must show where it is now.
+        return _lead_page(request, _visible_lead(request, lead_id), move_initial=initial, move_error=exc, status=status)
+    owner = (
+        f"; owner {done.to_owner.get_username()}" if done.to_owner_id != done.from_owner_id and done.to_owner else ""
+    )
+    messages.success(request, f"Moved from {done.get_from_stage_display()} to {done.get_to_stage_display()}{owner}.")
+    return redirect("lead-detail", lead_id=lead.pk)
+
+
+@login_required
+@require_POST
+def lead_approval_ask(request, lead_id: int):
+    lead = _changeable_lead(request, lead_id)
+    form = forms.ApprovalAskForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say which stage the approval is for.")
+        return redirect("lead-detail", lead_id=lead.pk)
+    try:
+        made = approvals.approval_request_create(lead=lead, to_stage=form.cleaned_data["to_stage"], actor=request.user)
+    except (DomainError, ValidationError) as exc:
+        error_message(request, exc)
+    else:
+        roles = ", ".join(sorted({r.get_role_display().lower() for r in made}))
+        messages.success(request, f"Asked a {roles} to approve the move to {form.cleaned_data['to_stage']}.")
+    return redirect("lead-detail", lead_id=lead.pk)

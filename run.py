@@ -185,6 +185,8 @@ def test(pytest_args: list[str]) -> int:
     """Quality gates first (cheap, and they name the problem), then the suite; every gate runs even if one fails."""
     os.environ.setdefault("DEBUG", "true")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # Tasks scheduled by the code under test run in-process, never onto a broker another worker reads.
+    os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
     check_data_dir()
     started_db = ensure_database()
     bin_dir = VENV / "bin"

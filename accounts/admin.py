@@ -7,7 +7,7 @@ from accounts.models import ApiToken, Notification, Team, User, WorkerHeartbeat
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ["name", "function", "parent", "manager"]
+    list_display = ["name", "function", "parent", "manager", "time_zone", "work_starts", "work_ends"]
     list_filter = ["function"]
     search_fields = ["name"]
     autocomplete_fields = ["parent", "manager"]

@@ -1,9 +1,17 @@
+from datetime import time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
 from accounts.choices import MANAGER_ROLES, Function, Role, TokenScope
+
+
+def _weekdays() -> list[int]:
+    return [0, 1, 2, 3, 4]
 
 
 class Team(models.Model):
@@ -15,16 +23,31 @@ class Team(models.Model):
     manager = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="managed_teams"
     )
+    # The team's working calendar: SLA clocks on handoffs it receives count these hours only.
+    time_zone = models.CharField(max_length=64, default="UTC", help_text="IANA name, e.g. Europe/Berlin.")
+    work_days = ArrayField(models.PositiveSmallIntegerField(), default=_weekdays, help_text="0 = Monday … 6 = Sunday.")
+    work_starts = models.TimeField(default=time(9))
+    work_ends = models.TimeField(default=time(17))
 
     class Meta:
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=Q(function__in=Function.values), name="team_function_valid"),
+            models.CheckConstraint(condition=Q(work_ends__gt=models.F("work_starts")), name="team_hours_ordered"),
+            models.CheckConstraint(
+                condition=Q(work_days__contained_by=[0, 1, 2, 3, 4, 5, 6]), name="team_work_days_valid"
+            ),
             models.CheckConstraint(condition=~Q(parent=models.F("id")), name="team_not_own_parent"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        try:
+            ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValidationError({"time_zone": f"{self.time_zone!r} is not a known time zone."}) from None
 
 
 class User(AbstractUser):

@@ -135,8 +135,9 @@ CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = TIME_ZONE
 
-# Hours a receiving side has to accept or reject a handoff when no rule sets its own SLA.
-FUNNEL_DEFAULT_ACCEPT_HOURS = env.env_int("FUNNEL_DEFAULT_ACCEPT_HOURS", 48, minimum=1)
+# Working hours (of the receiving team's calendar) to accept or reject a handoff when no rule sets an SLA:
+# 16 = two working days, the usual 24–48 h MQL window without counting nights and weekends.
+FUNNEL_DEFAULT_ACCEPT_HOURS = env.env_int("FUNNEL_DEFAULT_ACCEPT_HOURS", 16, minimum=1)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -65,6 +65,7 @@ class HandoffRuleForm(forms.ModelForm):
             "escalations",
             "accept_within_hours",
             "first_touch_within_hours",
+            "sla_clock",
         ]
 
     def clean(self):

@@ -28,3 +28,8 @@ class ApprovalStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     APPROVED = "approved", "Approved"
     DECLINED = "declined", "Declined"
+
+
+class SlaClock(models.TextChoices):
+    WORKING_HOURS = "working", "Receiving team's working hours"
+    ROUND_THE_CLOCK = "clock", "Round the clock"

@@ -85,7 +85,7 @@ def _rules(users: dict[str, User]) -> None:
             "to_stages": ["consideration"],
             "preconditions": [{"kind": "definition_met", "level": "MQL"}],
             "routing": {"kind": "round_robin", "team": sdr_team.pk},
-            "accept_within_hours": 24,
+            "accept_within_hours": 8,
             "first_touch_within_hours": 4,
         },
         {
@@ -206,11 +206,12 @@ def _special_cases(users, campaigns, now) -> None:
     handoff_reject(handoff_id=handoff.pk, actor=handoff.to_owner, reason_code="no_budget", note="Budget moved to 2027")
     # A handoff nobody answered: the SDR's accept clock ran out two days ago.
     waiting = _capture(
-        "granitelegal.example", "Omar Dubois", 48, None, campaigns[0], users["meg"], admin, now - timedelta(days=6)
+        "granitelegal.example", "Omar Dubois", 48, None, campaigns[0], users["meg"], admin, now - timedelta(days=8)
     )
-    lead_transition(lead=waiting, to_stage="interest", actor=users["meg"], at=now - timedelta(days=4))
+    lead_transition(lead=waiting, to_stage="interest", actor=users["meg"], at=now - timedelta(days=7))
     waiting.refresh_from_db()
-    lead_transition(lead=waiting, to_stage="consideration", actor=users["meg"], at=now - timedelta(days=3))
+    # Six days back always spans more than one working day, so the 8-working-hour accept clock has run out.
+    lead_transition(lead=waiting, to_stage="consideration", actor=users["meg"], at=now - timedelta(days=6))
     handoff_sla_breaches_record(now=now)
 
 

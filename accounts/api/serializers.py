@@ -7,7 +7,7 @@ from accounts.models import ApiToken, Team, User
 class TeamSerializer(serializers.ModelSerializer):
     class Meta:
         model = Team
-        fields = ["id", "name", "function", "parent", "manager"]
+        fields = ["id", "name", "function", "parent", "manager", "time_zone", "work_days", "work_starts", "work_ends"]
 
 
 class UserSerializer(serializers.ModelSerializer):

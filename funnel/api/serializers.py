@@ -198,6 +198,7 @@ class HandoffRuleSerializer(serializers.ModelSerializer):
             "escalations",
             "accept_within_hours",
             "first_touch_within_hours",
+            "sla_clock",
             "updated_at",
         ]
         read_only_fields = ["id", "updated_at"]

@@ -3,6 +3,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
+from funnel.choices import SlaClock
 from leads.choices import Stage as StageKey
 
 
@@ -30,6 +31,12 @@ class HandoffRule(models.Model):
     escalations = models.JSONField(default=list, blank=True)
     accept_within_hours = models.PositiveIntegerField(null=True, blank=True)
     first_touch_within_hours = models.PositiveIntegerField(null=True, blank=True)
+    sla_clock = models.CharField(
+        max_length=10,
+        choices=SlaClock.choices,
+        default=SlaClock.WORKING_HOURS,
+        help_text="Count SLA hours on the receiving team's working calendar, or round the clock.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

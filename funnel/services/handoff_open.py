@@ -1,14 +1,16 @@
 """What a successful move does besides the stage: involves people, consumes approvals, settles a pending
 handoff and opens a new one when the owning function changes (with its SLA clocks)."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
-from funnel.choices import HandoffStatus
+from accounts.models import Team, User
+from funnel.choices import HandoffStatus, SlaClock
+from funnel.engine.calendar import WorkCalendar, add_working_hours
 from funnel.models import Handoff, HandoffRule, Stage, Transition
 from funnel.services.checks import Check, Effects
 from leads.choices import ParticipantRole
@@ -28,14 +30,28 @@ def pending_handoff_checks(lead: Lead, actor: User | None) -> list[Check]:
     ]
 
 
-def _sla_hours(rules: list[HandoffRule]) -> tuple[int | None, int | None]:
-    accept = [r.accept_within_hours for r in rules if r.accept_within_hours]
-    touch = [r.first_touch_within_hours for r in rules if r.first_touch_within_hours]
-    return (min(accept) if accept else settings.FUNNEL_DEFAULT_ACCEPT_HOURS), (min(touch) if touch else None)
+def team_calendar(team: Team | None) -> WorkCalendar | None:
+    if team is None:
+        return None
+    return WorkCalendar(ZoneInfo(team.time_zone), frozenset(team.work_days), team.work_starts, team.work_ends)
+
+
+def _due(rules: list[HandoffRule], field: str, start: datetime, team: Team | None, default: int | None):
+    """The earliest due time any applicable rule sets for this clock (each on its own kind of clock)."""
+    dues = [
+        add_working_hours(
+            start, getattr(r, field), team_calendar(team) if r.sla_clock == SlaClock.WORKING_HOURS else None
+        )
+        for r in rules
+        if getattr(r, field)
+    ]
+    if not dues and default:
+        dues = [add_working_hours(start, default, team_calendar(team))]
+    return min(dues) if dues else None
 
 
 def _open(lead, transition, stage, owner, rules, now) -> Handoff:
-    accept_hours, touch_hours = _sla_hours(rules)
+    team = owner.team if owner is not None else None
     return Handoff.objects.create(
         lead=lead,
         transition=transition,
@@ -45,8 +61,8 @@ def _open(lead, transition, stage, owner, rules, now) -> Handoff:
         to_owner=owner,
         to_team_id=owner.team_id if owner else lead.team_id,
         created_at=now,
-        accept_due_at=now + timedelta(hours=accept_hours) if accept_hours else None,
-        first_touch_due_at=now + timedelta(hours=touch_hours) if touch_hours else None,
+        accept_due_at=_due(rules, "accept_within_hours", now, team, settings.FUNNEL_DEFAULT_ACCEPT_HOURS),
+        first_touch_due_at=_due(rules, "first_touch_within_hours", now, team, None),
     )
 
 

@@ -23,6 +23,7 @@ RULE_FIELDS = (
     "escalations",
     "accept_within_hours",
     "first_touch_within_hours",
+    "sla_clock",
 )
 
 

@@ -209,3 +209,23 @@ def test_escalation_validation_and_trigger():
         "sales_rep, sdr, marketer, sales_manager, marketing_manager, revenue_leader, admin, integration.",
         "escalations[0].action: must be involve or approve.",
     ]
+
+
+def test_working_hours_skip_nights_and_weekends():
+    from datetime import time
+    from zoneinfo import ZoneInfo
+
+    from funnel.engine.calendar import WorkCalendar, add_working_hours
+
+    office = WorkCalendar(ZoneInfo("Europe/Berlin"), frozenset({0, 1, 2, 3, 4}), time(9), time(17))
+    berlin = ZoneInfo("Europe/Berlin")
+
+    def due(start, hours):
+        return add_working_hours(datetime(*start, tzinfo=berlin), hours, office).astimezone(berlin)
+
+    assert due((2026, 11, 24, 10, 0), 2) == datetime(2026, 11, 24, 12, 0, tzinfo=berlin)
+    assert due((2026, 11, 24, 8, 0), 8) == datetime(2026, 11, 24, 17, 0, tzinfo=berlin)
+    assert due((2026, 11, 27, 16, 0), 2) == datetime(2026, 11, 30, 10, 0, tzinfo=berlin)  # Friday → Monday
+    assert due((2026, 11, 28, 12, 0), 1) == datetime(2026, 11, 30, 10, 0, tzinfo=berlin)  # Saturday
+    assert due((2026, 11, 25, 13, 0), 16) == datetime(2026, 11, 27, 13, 0, tzinfo=berlin)
+    assert add_working_hours(NOW, 30, None) == NOW.replace(day=25, hour=18)  # round the clock

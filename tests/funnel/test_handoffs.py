@@ -28,6 +28,7 @@ def handed(make_lead, people, rule):
         routing={"kind": "round_robin", "team": people["rep"].team_id},
         accept_within_hours=4,
         first_touch_within_hours=2,
+        sla_clock="clock",
     )
     lead = make_lead()
     for stage in ("interest", "consideration", "intent"):

@@ -1,5 +1,6 @@
 """The one door: lead_transition checks the graph and every rule, then writes stage, history and handoff."""
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -259,6 +260,7 @@ def test_crossing_functions_opens_a_handoff_with_sla_clocks(make_lead, people, r
         routing={"kind": "round_robin", "team": people["sdr"].team_id},
         accept_within_hours=4,
         first_touch_within_hours=1,
+        sla_clock="clock",
     )
     lead = make_lead()
     assert move(lead, "interest", people["marketer"]).to_owner == people["marketer"]
@@ -283,14 +285,32 @@ def test_no_handoff_when_the_owner_stays(make_lead, people):
     assert not Handoff.objects.exists()
 
 
-def test_handoff_without_rule_sla_uses_the_default_window(make_lead, people, settings, rule):
+def test_handoff_without_rule_sla_uses_the_default_window_in_working_hours(make_lead, people, settings, rule):
+    settings.FUNNEL_DEFAULT_ACCEPT_HOURS = 16
     rule("To SDRs", to_stages=["consideration"], routing={"kind": "round_robin", "team": people["sdr"].team_id})
     lead = make_lead()
-    move(lead, "interest", people["marketer"])
-    move(lead, "consideration", people["marketer"])
+    friday_evening = datetime(2026, 11, 27, 16, 30, tzinfo=UTC)
+    move(lead, "interest", people["marketer"], at=friday_evening)
+    move(lead, "consideration", people["marketer"], at=friday_evening)
     handoff = Handoff.objects.get()
-    assert handoff.accept_due_at - handoff.created_at == timezone.timedelta(hours=settings.FUNNEL_DEFAULT_ACCEPT_HOURS)
+    # Friday 16:30–17:00, Monday 9–17, Tuesday 9:00–16:30: sixteen working hours on the SDR team's calendar.
+    assert handoff.accept_due_at == datetime(2026, 12, 1, 16, 30, tzinfo=UTC)
     assert handoff.first_touch_due_at is None
+
+
+def test_working_hours_follow_the_receiving_teams_time_zone(make_lead, people, rule):
+    team = people["sdr"].team
+    team.time_zone, team.work_days = "America/New_York", [0, 1, 2, 3]
+    team.save()
+    rule(
+        "To SDRs", to_stages=["consideration"], routing={"kind": "round_robin", "team": team.pk}, accept_within_hours=2
+    )
+    lead = make_lead()
+    thursday_noon_new_york = datetime(2026, 11, 26, 17, 0, tzinfo=UTC)
+    move(lead, "interest", people["marketer"], at=thursday_noon_new_york)
+    move(lead, "consideration", people["marketer"], at=thursday_noon_new_york)
+    # The team works Monday to Thursday: Thursday 12:00–14:00 New York time is 17:00–19:00 UTC.
+    assert Handoff.objects.get().accept_due_at == datetime(2026, 11, 26, 19, 0, tzinfo=UTC)
 
 
 def test_pending_handoff_blocks_others_and_the_receivers_move_accepts_it(make_lead, people, rule):

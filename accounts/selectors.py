@@ -1,6 +1,6 @@
 from django.db.models import QuerySet
 
-from accounts.models import ApiToken, Team, User
+from accounts.models import ApiToken, Notification, Team, User
 
 
 def user_list() -> QuerySet[User]:
@@ -34,3 +34,8 @@ def user_subtree_ids(*, user: User) -> list[int]:
             [user.pk],
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+def notification_list(*, user: User, unread_only: bool = False) -> QuerySet[Notification]:
+    notifications = Notification.objects.filter(recipient=user)
+    return notifications.filter(read_at__isnull=True) if unread_only else notifications

@@ -92,3 +92,11 @@ def notification_send(
         defaults={"message": message[:500], "url": url},
     )
     return notification
+
+
+def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:
+    """Marks the user's unread notifications (all, or those in `ids`) read; returns how many changed."""
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=ids)
+    return unread.update(read_at=timezone.now())

@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import fields_for_model
 
+from crm.choices import InteractionChannel
 from funnel.choices import SignOffSide
 from funnel.models import RejectionReason
 from leads.choices import Stage
@@ -78,6 +79,13 @@ class TransitionForm(forms.Form):
 
 class ApprovalAskForm(forms.Form):
     to_stage = forms.ChoiceField(choices=Stage.choices, widget=forms.HiddenInput)
+
+
+class CallReportForm(forms.Form):
+    occurred_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Date")
+    channel = forms.ChoiceField(choices=InteractionChannel.choices)
+    outcome = forms.CharField(max_length=200)
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
 class HandoffRejectForm(forms.Form):

@@ -3,6 +3,7 @@
 from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.models import User
+from crm.models import CallReport
 from funnel.choices import VersionStatus
 from funnel.models import (
     ApprovalRequest,
@@ -75,3 +76,8 @@ def approval_request_list(*, user: User) -> QuerySet[ApprovalRequest]:
     return ApprovalRequest.objects.filter(lead_id__in=_visible_lead_ids(user)).select_related(
         "requested_by", "decided_by", "rule", "lead"
     )
+
+
+def call_report_list(*, lead_id: int) -> QuerySet[CallReport]:
+    """Call reports of one lead; the caller has checked the lead is visible."""
+    return CallReport.objects.filter(lead_id=lead_id).select_related("author")

@@ -11,6 +11,7 @@ urlpatterns = [
     path("leads/<int:lead_id>/edit/", leads.lead_edit, name="lead-edit"),
     path("leads/<int:lead_id>/move/", leads.lead_move, name="lead-move"),
     path("leads/<int:lead_id>/approval-requests/", leads.lead_approval_ask, name="lead-approval-ask"),
+    path("leads/<int:lead_id>/call-reports/", leads.lead_call_report, name="lead-call-report"),
     path("handoffs/", handoffs.handoff_inbox, name="handoff-inbox"),
     path("handoffs/<int:handoff_id>/accept/", handoffs.handoff_accept, name="handoff-accept"),
     path("handoffs/<int:handoff_id>/reject/", handoffs.handoff_reject, name="handoff-reject"),

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from accounts.choices import TokenScope
-from accounts.models import ApiToken, Team, User
+from accounts.models import ApiToken, Notification, Team, User
 
 
 class TeamSerializer(serializers.ModelSerializer):
@@ -41,3 +41,16 @@ class ApiTokenCreatedSerializer(ApiTokenSerializer):
     class Meta(ApiTokenSerializer.Meta):
         fields = [*ApiTokenSerializer.Meta.fields, "token"]
         read_only_fields = fields
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "message", "url", "subject_type", "subject_id", "created_at", "read_at"]
+        read_only_fields = fields
+
+
+class MarkReadSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(), required=False, help_text="Which to mark read; all unread if omitted."
+    )

@@ -7,5 +7,6 @@ router = SimpleRouter()
 router.register("users", views.UserViewSet, basename="user")
 router.register("teams", views.TeamViewSet, basename="team")
 router.register("tokens", views.ApiTokenViewSet, basename="token")
+router.register("notifications", views.NotificationViewSet, basename="notification")
 
 urlpatterns = [path("me/", views.MeView.as_view(), name="me"), *router.urls]

@@ -9,10 +9,12 @@ from accounts.api.serializers import (
     ApiTokenCreatedSerializer,
     ApiTokenCreateSerializer,
     ApiTokenSerializer,
+    MarkReadSerializer,
+    NotificationSerializer,
     TeamSerializer,
     UserSerializer,
 )
-from accounts.models import ApiToken
+from accounts.models import ApiToken, Notification
 
 
 class MeView(APIView):
@@ -62,3 +64,23 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def revoke(self, request, pk=None):
         token = services.api_token_revoke(token=self.get_object())
         return Response(ApiTokenSerializer(token).data)
+
+
+class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
+    """Your notifications, newest first: handoffs to answer, SLA breaches on your teams, approvals to give."""
+
+    serializer_class = NotificationSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Notification.objects.none()
+        unread = self.request.query_params.get("unread") in {"1", "true"}
+        return selectors.notification_list(user=self.request.user, unread_only=unread)
+
+    @extend_schema(request=MarkReadSerializer, responses={200: dict})
+    @action(detail=False, methods=["post"], url_path="mark-read")
+    def mark_read(self, request):
+        data = MarkReadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        count = services.notifications_mark_read(user=request.user, ids=data.validated_data.get("ids"))
+        return Response({"marked_read": count})

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from accounts.models import User
 from funnel import selectors
 from funnel.api import serializers as s
-from funnel.services import approvals, intake, transitions
+from funnel.services import approvals, intake, touches, transitions
 from leads import selectors as lead_selectors
 from leads import services as lead_services
 from leads.api.serializers import LeadCreateSerializer, LeadSerializer, LeadWriteSerializer
@@ -94,6 +94,26 @@ class LeadViewSet(
         lead = self.get_object()
         page = self.paginate_queryset(selectors.transition_list(user=request.user, lead_id=lead.pk))
         return self.get_paginated_response(s.TransitionSerializer(page, many=True).data)
+
+    @extend_schema(
+        methods=["GET"], responses=s.CallReportSerializer(many=True), summary="The lead's call reports, newest first"
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=s.CallReportSerializer,
+        responses={201: s.CallReportSerializer},
+        summary="Log a call report (it also stops your handoff's first-touch clock)",
+    )
+    @action(detail=True, methods=["get", "post"], url_path="call-reports")
+    def call_reports(self, request, pk=None):
+        if request.method == "GET":
+            lead = self.get_object()
+            page = self.paginate_queryset(selectors.call_report_list(lead_id=lead.pk))
+            return self.get_paginated_response(s.CallReportSerializer(page, many=True).data)
+        data = s.CallReportSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        report = touches.call_report_log(author=request.user, lead=self._changeable(), **data.validated_data)
+        return Response(s.CallReportSerializer(report).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=s.ApprovalCreateSerializer,

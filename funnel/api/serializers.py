@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from crm.models import CallReport
 from funnel.choices import SignOffSide
 from funnel.models import (
     ApprovalRequest,
@@ -241,3 +242,12 @@ class SlaBreachSerializer(serializers.ModelSerializer):
         model = SlaBreach
         fields = ["id", "handoff", "kind", "due_at", "recorded_at", "escalated_to"]
         read_only_fields = fields
+
+
+class CallReportSerializer(serializers.ModelSerializer):
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = CallReport
+        fields = ["id", "lead", "company", "author", "occurred_on", "channel", "outcome", "notes", "created_at"]
+        read_only_fields = ["id", "lead", "company", "author", "created_at"]

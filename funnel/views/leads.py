@@ -15,7 +15,7 @@ from accounts.choices import Role
 from accounts.selectors import user_list
 from config.errors import DomainError
 from funnel import forms, selectors
-from funnel.services import approvals, intake, transitions
+from funnel.services import approvals, intake, touches, transitions
 from funnel.views.common import error_message
 from leads import selectors as lead_selectors
 from leads import services as lead_services
@@ -119,7 +119,9 @@ def _reachable(lead: Lead) -> list[tuple[str, str]]:
     return [(move.to_stage_id, Stage(move.to_stage_id).label) for move in stage.moves_out.all()]
 
 
-def _lead_page(request, lead: Lead, *, edit_form=None, move_initial=None, move_error=None, status=200):
+def _lead_page(
+    request, lead: Lead, *, edit_form=None, move_initial=None, move_error=None, call_report_form=None, status=200
+):
     reachable = _reachable(lead)
     move_form = forms.TransitionForm(initial={"from_stage": lead.stage, **(move_initial or {})}, reachable=reachable)
     failed = (move_error.details.get("failed") or []) if isinstance(move_error, DomainError) else []
@@ -136,6 +138,8 @@ def _lead_page(request, lead: Lead, *, edit_form=None, move_initial=None, move_e
         "history": selectors.transition_list(user=request.user, lead_id=lead.pk),
         "handoffs": selectors.handoff_list(user=request.user).filter(lead_id=lead.pk).select_related("reject_reason"),
         "approvals": selectors.approval_request_list(user=request.user).filter(lead_id=lead.pk),
+        "call_reports": selectors.call_report_list(lead_id=lead.pk)[:20],
+        "call_report_form": call_report_form or forms.CallReportForm(initial={"occurred_on": timezone.localdate()}),
     }
     return render(request, "funnel/lead_detail.html", context, status=status)
 
@@ -213,4 +217,20 @@ def lead_approval_ask(request, lead_id: int):
     else:
         roles = ", ".join(sorted({r.get_role_display().lower() for r in made}))
         messages.success(request, f"Asked a {roles} to approve the move to {form.cleaned_data['to_stage']}.")
+    return redirect("lead-detail", lead_id=lead.pk)
+
+
+@login_required
+@require_POST
+def lead_call_report(request, lead_id: int):
+    lead = _changeable_lead(request, lead_id)
+    form = forms.CallReportForm(request.POST)
+    if not form.is_valid():
+        return _lead_page(request, lead, call_report_form=form, status=400)
+    try:
+        touches.call_report_log(author=request.user, lead=lead, **form.cleaned_data)
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return _lead_page(request, _visible_lead(request, lead_id), call_report_form=form, status=400)
+    messages.success(request, "Call report logged.")
     return redirect("lead-detail", lead_id=lead.pk)

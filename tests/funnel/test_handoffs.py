@@ -128,3 +128,46 @@ def test_the_periodic_task_records_breaches(handed):
     Handoff.objects.filter(pk=handed.pk).update(accept_due_at=timezone.now() - timedelta(minutes=1))
     assert handoff_sla_check() == 1
     assert handoff_sla_check() == 0
+
+
+def test_a_call_report_by_the_receiver_is_the_first_touch(handed, people, client_for):
+    handoff_accept(handoff_id=handed.pk, actor=people["rep"])
+    response = client_for(people["rep"]).post(
+        f"/api/v1/leads/{handed.lead_id}/call-reports/",
+        {"occurred_on": timezone.localdate().isoformat(), "channel": "call", "outcome": "Discovery call"},
+        format="json",
+    )
+    assert response.status_code == 201
+    handed.refresh_from_db()
+    assert handed.first_touched_at is not None
+    assert handoff_sla_breaches_record(now=timezone.now() + timedelta(days=3)) == []
+    listed = client_for(people["rep"]).get(f"/api/v1/leads/{handed.lead_id}/call-reports/").json()["results"]
+    assert [(r["author"], r["outcome"]) for r in listed] == [("rep", "Discovery call")]
+
+
+def test_a_call_report_in_the_future_is_refused(handed, people, client_for):
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    response = client_for(people["rep"]).post(
+        f"/api/v1/leads/{handed.lead_id}/call-reports/",
+        {"occurred_on": tomorrow, "channel": "call", "outcome": "Time travel"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "occurred_on" in response.json()["errors"]
+
+
+def test_notifications_reach_the_receiver_and_can_be_marked_read(
+    make_lead, rule, people, client_for, django_capture_on_commit_callbacks
+):
+    rule("To sales", to_stages=["intent"], routing={"kind": "round_robin", "team": people["rep"].team_id})
+    lead = make_lead()
+    for stage in ("interest", "consideration"):
+        move(lead, stage, people["marketer"])
+    with django_capture_on_commit_callbacks(execute=True):
+        move(lead, "intent", people["marketer"])
+    client = client_for(people["rep"])
+    listed = client.get("/api/v1/notifications/?unread=1").json()["results"]
+    assert [n["kind"] for n in listed] == ["handoff_received"]
+    assert client.post("/api/v1/notifications/mark-read/", {}, format="json").json() == {"marked_read": 1}
+    assert client.get("/api/v1/notifications/?unread=1").json()["results"] == []
+    assert "handed to you" in client.get("/api/v1/notifications/").json()["results"][0]["message"]

@@ -16,6 +16,7 @@ from django.db.models.expressions import RawSQL
 
 from accounts.choices import Function, Role
 from accounts.models import User
+from leads.exceptions import DuplicateLead
 from leads.models import Lead, LeadParticipant
 
 SEES_EVERYTHING = frozenset({Role.ADMIN, Role.INTEGRATION, Role.REVENUE_LEADER})
@@ -76,3 +77,10 @@ def lead_get_for_change(*, user: User, lead_id: int) -> Lead:
     if not lead.full_access:
         raise PermissionDenied("You see this lead's marketing data only; its owner's side changes it.")
     return lead
+
+
+def duplicate_for(*, user: User, error: DuplicateLead) -> DuplicateLead:
+    """The duplicate error as `user` may see it: naming the existing lead only if they can see that lead."""
+    if error.existing is None or lead_list(user=user).filter(pk=error.existing.pk).exists():
+        return error
+    return DuplicateLead(None)

@@ -14,6 +14,7 @@ from funnel.services import approvals, intake, touches, transitions
 from leads import selectors as lead_selectors
 from leads import services as lead_services
 from leads.api.serializers import LeadCreateSerializer, LeadSerializer, LeadWriteSerializer
+from leads.exceptions import DuplicateLead
 from leads.filters import LeadFilter
 
 
@@ -58,7 +59,10 @@ class LeadViewSet(
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         owner = _owner(fields.pop("owner", None))
-        lead = intake.lead_create(actor=request.user, data=fields, owner=owner)
+        try:
+            lead = intake.lead_create(actor=request.user, data=fields, owner=owner)
+        except DuplicateLead as exc:
+            raise lead_selectors.duplicate_for(user=request.user, error=exc) from None
         lead = lead_selectors.lead_get(user=request.user, lead_id=lead.pk)
         return Response(LeadSerializer(lead).data, status=status.HTTP_201_CREATED)
 
@@ -66,7 +70,10 @@ class LeadViewSet(
     def partial_update(self, request, pk=None):
         data = LeadWriteSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        lead_services.lead_update(lead=self._changeable(), fields=dict(data.validated_data))
+        try:
+            lead_services.lead_update(lead=self._changeable(), fields=dict(data.validated_data))
+        except DuplicateLead as exc:
+            raise lead_selectors.duplicate_for(user=request.user, error=exc) from None
         return Response(LeadSerializer(self.get_object()).data)
 
     @extend_schema(

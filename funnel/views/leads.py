@@ -89,6 +89,7 @@ def lead_create(request):
         try:
             lead = intake.lead_create(actor=request.user, data=form.cleaned_data, owner=request.user)
         except DuplicateLead as exc:
+            exc = lead_selectors.duplicate_for(user=request.user, error=exc)
             duplicate = exc.existing
             form.add_error("email", exc.message)
         except ValidationError as exc:
@@ -162,7 +163,7 @@ def lead_edit(request, lead_id: int):
         try:
             lead_services.lead_update(lead=lead, fields=fields)
         except DuplicateLead as exc:
-            form.add_error("email", exc.message)
+            form.add_error("email", lead_selectors.duplicate_for(user=request.user, error=exc).message)
         except ValidationError as exc:
             forms.add_service_errors(form, exc)
         else:

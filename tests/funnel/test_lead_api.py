@@ -286,3 +286,13 @@ def test_stage_owner_is_configurable_by_an_administrator_only(people, client_for
     move(lead, "interest", people["marketer"])
     move(lead, "consideration", people["marketer"])
     assert Lead.objects.get(pk=lead.pk).owning_function == "sales"
+
+
+def test_duplicate_of_a_lead_you_cannot_see_does_not_name_it(people, client_for, make_lead):
+    make_lead(owner=people["rep"], email="kim@secret.example")
+    response = client_for(people["sdr"]).post(
+        "/api/v1/leads/", {"last_name": "Kim", "email": "kim@secret.example"}, format="json"
+    )
+    assert response.status_code == 409
+    assert response.json()["existing_lead"] is None
+    assert response.json()["detail"] == "A lead with this email already exists."

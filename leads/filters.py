@@ -7,7 +7,8 @@ from leads.services import email_normalize
 
 
 class LeadFilter(django_filters.FilterSet):
-    stage = django_filters.MultipleChoiceFilter(choices=Stage.choices, help_text="One or more stages.")
+    # distinct=False: an IN over one column cannot duplicate rows, and DISTINCT would sort the whole match.
+    stage = django_filters.MultipleChoiceFilter(choices=Stage.choices, distinct=False, help_text="One or more stages.")
     owner = django_filters.NumberFilter(field_name="owner_id", help_text="Owner's user id.")
     team = django_filters.NumberFilter(field_name="team_id", help_text="Owning team's id.")
     campaign = django_filters.NumberFilter(field_name="source_campaign_id", help_text="Source campaign id.")

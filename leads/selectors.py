@@ -84,3 +84,47 @@ def duplicate_for(*, user: User, error: DuplicateLead) -> DuplicateLead:
     if error.existing is None or lead_list(user=user).filter(pk=error.existing.pk).exists():
         return error
     return DuplicateLead(None)
+
+
+LIST_COLUMNS = (
+    "id",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "title",
+    "company_id",
+    "company__name",
+    "company_name",
+    "segment",
+    "territory",
+    "industry",
+    "stage",
+    "stage_entered_at",
+    "owning_function",
+    "owner_id",
+    "owner__username",
+    "owner__first_name",
+    "owner__last_name",
+    "team_id",
+    "team__name",
+    "outcome_reason",
+    "source_campaign_id",
+    "source_campaign__name",
+    "expected_value",
+    "currency",
+    "has_budget",
+    "has_authority",
+    "has_need",
+    "has_timeline",
+    "score",
+    "full_access",
+    "created_at",
+    "updated_at",
+)
+
+
+def lead_rows(leads: QuerySet[Lead]) -> QuerySet:
+    """The list page as plain rows (one query with the owner, company, team and campaign names joined):
+    building 50 model instances and four related ones each costs more than the query itself."""
+    return leads.values(*LIST_COLUMNS)

@@ -13,7 +13,12 @@ from funnel.api import serializers as s
 from funnel.services import approvals, intake, touches, transitions
 from leads import selectors as lead_selectors
 from leads import services as lead_services
-from leads.api.serializers import LeadCreateSerializer, LeadSerializer, LeadWriteSerializer
+from leads.api.serializers import (
+    LeadCreateSerializer,
+    LeadSerializer,
+    LeadWriteSerializer,
+    lead_row_representation,
+)
 from leads.exceptions import DuplicateLead
 from leads.filters import LeadFilter
 
@@ -43,9 +48,12 @@ class LeadViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return lead_selectors.Lead.objects.none()
-        return lead_selectors.lead_list(user=self.request.user).select_related(
-            "owner", "company", "team", "source_campaign"
-        )
+        return lead_selectors.lead_list(user=self.request.user)
+
+    def list(self, request):
+        leads = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(lead_selectors.lead_rows(leads))
+        return self.get_paginated_response([lead_row_representation(row) for row in page])
 
     def get_object(self):
         return lead_selectors.lead_get(user=self.request.user, lead_id=self.kwargs["pk"])

@@ -3,7 +3,8 @@ evaluating against a `Context` the transition service prepares. Pure code, no da
 
 Adding a kind means writing one class with `name`, `validate` and `evaluate` and decorating it with
 `@register`; a rule's JSON then uses it as {"kind": "<name>", ...params}. Context fields a new kind needs
-are added to `Context` and filled in funnel.services.transitions.build_context.
+are added to `Context` and filled in funnel.services.context.build_context, which loads them only when an
+applicable rule uses the kind.
 """
 
 from collections.abc import Mapping

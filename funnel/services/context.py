@@ -7,7 +7,7 @@ from django.db.models import Max
 from crm.models import CallReport
 from funnel.choices import VersionStatus
 from funnel.engine.preconditions import ActiveDefinition, Context
-from funnel.models import LeadDefinitionVersion
+from funnel.models import HandoffRule, LeadDefinitionVersion
 from leads.models import Lead
 
 
@@ -39,6 +39,11 @@ def active_definitions() -> dict[str, ActiveDefinition]:
     return {v.definition.code: ActiveDefinition(v.definition.code, v.pk, v.number, v.criteria) for v in versions}
 
 
-def build_context(lead: Lead, now: datetime) -> Context:
-    last_report = CallReport.objects.filter(lead=lead).aggregate(last=Max("occurred_on"))["last"]
-    return Context(lead=lead_snapshot(lead), now=now, definitions=active_definitions(), last_call_report_on=last_report)
+def build_context(lead: Lead, now: datetime, rules: list[HandoffRule]) -> Context:
+    """Loads only what the applicable rules' preconditions read: most moves need no extra query at all."""
+    kinds = {spec["kind"] for rule in rules for spec in rule.preconditions}
+    last_report = None
+    if "call_report_within_days" in kinds:
+        last_report = CallReport.objects.filter(lead=lead).aggregate(last=Max("occurred_on"))["last"]
+    definitions = active_definitions() if "definition_met" in kinds else {}
+    return Context(lead=lead_snapshot(lead), now=now, definitions=definitions, last_call_report_on=last_report)

@@ -17,9 +17,12 @@ from leads.choices import ParticipantRole
 from leads.models import Lead, LeadParticipant
 
 
-def pending_handoff_checks(lead: Lead, actor: User | None) -> list[Check]:
+def pending_handoff(lead: Lead) -> Handoff | None:
+    return Handoff.objects.filter(lead=lead, status=HandoffStatus.PENDING).select_related("to_owner").first()
+
+
+def pending_handoff_checks(pending: Handoff | None, actor: User | None) -> list[Check]:
     """A lead awaiting acceptance moves only by its receiver's hand (which accepts it) or not at all."""
-    pending = Handoff.objects.filter(lead=lead, status=HandoffStatus.PENDING).select_related("to_owner").first()
     if pending is None:
         return []
     receiver = pending.to_owner.get_username() if pending.to_owner else "the receiving team"
@@ -75,10 +78,10 @@ def after_move(
     rules: list[HandoffRule],
     effects: Effects,
     now: datetime,
+    pending: Handoff | None = None,
 ) -> Handoff | None:
-    Handoff.objects.filter(lead=lead, status=HandoffStatus.PENDING).update(
-        status=HandoffStatus.ACCEPTED, decided_at=now, decided_by=actor
-    )
+    if pending is not None:  # the receiver moved it on: that is their acceptance
+        Handoff.objects.filter(pk=pending.pk).update(status=HandoffStatus.ACCEPTED, decided_at=now, decided_by=actor)
     for user, reason in effects.involve:
         LeadParticipant.objects.get_or_create(
             lead=lead, user=user, defaults={"role": ParticipantRole.ESCALATION, "reason": reason[:300]}

@@ -25,7 +25,11 @@ def _lock(lead_id: int, expected_from: str | None) -> Lead:
     # NOWAIT: a second mover gets a conflict at once instead of queueing behind the first and then moving a
     # lead whose stage it never saw.
     try:
-        lead = Lead.objects.select_for_update(nowait=True, of=("self",)).select_related("company").get(pk=lead_id)
+        lead = (
+            Lead.objects.select_for_update(nowait=True, of=("self",))
+            .select_related("company", "owner__team")
+            .get(pk=lead_id)
+        )
     except DatabaseError:
         raise LeadBusy("Another change to this lead is in progress; reload it and try again.") from None
     if expected_from is not None and lead.stage != expected_from:
@@ -36,8 +40,10 @@ def _lock(lead_id: int, expected_from: str | None) -> Lead:
     return lead
 
 
-def _check_edge(from_stage: str, to_stage: str) -> None:
-    if not StageMove.objects.filter(from_stage_id=from_stage, to_stage_id=to_stage).exists():
+def _target_stage(from_stage: str, to_stage: str) -> Stage:
+    """The target stage if the graph has the edge (one query for both); IllegalMove naming the allowed ones."""
+    stage = Stage.objects.filter(pk=to_stage, moves_in__from_stage_id=from_stage).first()
+    if stage is None:
         allowed = list(StageMove.objects.filter(from_stage_id=from_stage).values_list("to_stage_id", flat=True))
         raise IllegalMove(
             f"A lead cannot move from {from_stage} to {to_stage}; from {from_stage} it may go to "
@@ -46,6 +52,7 @@ def _check_edge(from_stage: str, to_stage: str) -> None:
             to_stage=to_stage,
             allowed=allowed,
         )
+    return stage
 
 
 def applicable_rules(from_stage: str | None, to_stage: str) -> list[HandoffRule]:
@@ -101,7 +108,7 @@ def _escalation_check(rule, spec, lead, ctx, actor, to_stage, effects) -> Check:
 def evaluate_rules(lead: Lead, to_stage: str, actor: User | None, now: datetime):
     """Every check of every applicable rule, the effects of the passing ones, the context and the rules."""
     rules = applicable_rules(lead.stage, to_stage)
-    ctx = build_context(lead, now)
+    ctx = build_context(lead, now, rules)
     checks: list[Check] = []
     effects = Effects(involve=[], approvals=[])
     for rule in rules:
@@ -130,7 +137,7 @@ def _write(lead, to_stage, stage, owner, actor, reason, checks, ctx, now) -> Tra
         actor=actor,
         occurred_at=now,
         reason=reason,
-        from_owner_id=lead.owner_id,
+        from_owner=lead.owner,
         to_owner=owner,
         rule_results=[asdict(check) for check in checks],
         definition_versions=[
@@ -175,15 +182,15 @@ def lead_transition(
     now = at or timezone.now()
     with transaction.atomic():
         locked = _lock(lead.pk, expected_from or lead.stage)
-        _check_edge(locked.stage, to_stage)
+        stage = _target_stage(locked.stage, to_stage)
         checks, effects, ctx, rules = evaluate_rules(locked, to_stage, actor, now)
-        checks += handoff_open.pending_handoff_checks(locked, actor)
+        pending = handoff_open.pending_handoff(locked)
+        checks += handoff_open.pending_handoff_checks(pending, actor)
         _refuse_if_failed(checks)
         owner, routing_check = routing.route(rules, locked, default=default_owner)
         if routing_check is not None:
             checks.append(routing_check)
             _refuse_if_failed(checks)
-        stage = Stage.objects.get(pk=to_stage)
         transition = _write(locked, to_stage, stage, owner, actor, reason, checks, ctx, now)
-        handoff_open.after_move(locked, transition, stage, owner, actor, rules, effects, now)
+        handoff_open.after_move(locked, transition, stage, owner, actor, rules, effects, now, pending=pending)
     return transition

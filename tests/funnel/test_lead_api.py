@@ -296,3 +296,14 @@ def test_duplicate_of_a_lead_you_cannot_see_does_not_name_it(people, client_for,
     assert response.status_code == 409
     assert response.json()["existing_lead"] is None
     assert response.json()["detail"] == "A lead with this email already exists."
+
+
+@pytest.mark.parametrize("who", ["admin", "marketer"])
+def test_list_rows_equal_the_detail_representation(story, people, client_for, who):
+    Campaign.objects.create(name="Fall", channel="email")
+    Lead.objects.filter(pk=story["l2"].pk).update(source_campaign=Campaign.objects.get(), has_need=True)
+    client = client_for(people[who])
+    rows = client.get("/api/v1/leads/").json()["results"]
+    assert len(rows) == 4
+    for row in rows:
+        assert row == client.get(f"/api/v1/leads/{row['id']}/").json()

@@ -11,6 +11,7 @@ A lead outside all of these does not exist for the user (404).
 """
 
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
@@ -94,7 +95,6 @@ LIST_COLUMNS = (
     "phone",
     "title",
     "company_id",
-    "company__name",
     "company_name",
     "segment",
     "territory",
@@ -103,14 +103,9 @@ LIST_COLUMNS = (
     "stage_entered_at",
     "owning_function",
     "owner_id",
-    "owner__username",
-    "owner__first_name",
-    "owner__last_name",
     "team_id",
-    "team__name",
     "outcome_reason",
     "source_campaign_id",
-    "source_campaign__name",
     "expected_value",
     "currency",
     "has_budget",
@@ -124,7 +119,32 @@ LIST_COLUMNS = (
 )
 
 
+_NAMES_SQL = """
+    SELECT 'company', id, name, '', '' FROM crm_company WHERE id = ANY(%s)
+    UNION ALL SELECT 'owner', id, username, first_name, last_name FROM accounts_user WHERE id = ANY(%s)
+    UNION ALL SELECT 'team', id, name, '', '' FROM accounts_team WHERE id = ANY(%s)
+    UNION ALL SELECT 'source_campaign', id, name, '', '' FROM crm_campaign WHERE id = ANY(%s)
+"""
+_NAMED = ("company", "owner", "team", "source_campaign")
+
+
 def lead_rows(leads: QuerySet[Lead]) -> QuerySet:
-    """The list page as plain rows (one query with the owner, company, team and campaign names joined):
-    building 50 model instances and four related ones each costs more than the query itself."""
+    """The list page as plain rows; `lead_rows_named` adds the related names to a page of them.
+
+    Measured at 1M leads: building model instances for 50 leads and their four relations, or compiling a
+    query with four joins or name subqueries, each cost more than the database's work for the page."""
     return leads.values(*LIST_COLUMNS)
+
+
+def lead_rows_named(rows: list[dict]) -> list[dict]:
+    """Adds company, owner, team and campaign names to the rows with one query for the whole page."""
+    ids = {kind: sorted({row[f"{kind}_id"] for row in rows if row[f"{kind}_id"] is not None}) for kind in _NAMED}
+    names: dict[tuple[str, int], tuple] = {}
+    if any(ids.values()):
+        with connection.cursor() as cursor:
+            cursor.execute(_NAMES_SQL, [ids[kind] for kind in _NAMED])
+            names = {(kind, pk): tuple(values) for kind, pk, *values in cursor.fetchall()}
+    for row in rows:
+        for kind in _NAMED:
+            row[kind] = names.get((kind, row[f"{kind}_id"]))
+    return rows

@@ -72,9 +72,10 @@ def lead_get(*, user: User, lead_id: int) -> Lead:
     return lead_list(user=user).select_related("owner", "team", "company", "source_campaign").get(pk=lead_id)
 
 
-def lead_get_for_change(*, user: User, lead_id: int) -> Lead:
-    """The lead if `user` may change it: 404 if invisible, 403 if they see its marketing data only."""
-    lead = lead_get(user=user, lead_id=lead_id)
+def lead_get_for_change(*, user: User, lead_id: int, only: tuple[str, ...] = ()) -> Lead:
+    """The lead if `user` may change it: 404 if invisible, 403 if they see its marketing data only.
+    `only` loads just those columns, for callers (a transition) that re-read the lead under a lock anyway."""
+    lead = lead_list(user=user).only(*only).get(pk=lead_id) if only else lead_get(user=user, lead_id=lead_id)
     if not lead.full_access:
         raise PermissionDenied("You see this lead's marketing data only; its owner's side changes it.")
     return lead

@@ -62,8 +62,8 @@ class LeadViewSet(
     def get_object(self):
         return lead_selectors.lead_get(user=self.request.user, lead_id=self.kwargs["pk"])
 
-    def _changeable(self):
-        return lead_selectors.lead_get_for_change(user=self.request.user, lead_id=self.kwargs["pk"])
+    def _changeable(self, only: tuple[str, ...] = ()):
+        return lead_selectors.lead_get_for_change(user=self.request.user, lead_id=self.kwargs["pk"], only=only)
 
     @extend_schema(request=LeadCreateSerializer, responses={201: LeadSerializer})
     def create(self, request):
@@ -97,7 +97,7 @@ class LeadViewSet(
     def transition(self, request, pk=None):
         data = s.TransitionRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        lead = self._changeable()
+        lead = self._changeable(only=("id", "stage"))
         done = transitions.lead_transition(
             lead=lead,
             to_stage=data.validated_data["to_stage"],

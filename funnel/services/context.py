@@ -5,9 +5,8 @@ from datetime import datetime
 from django.db.models import Max
 
 from crm.models import CallReport
-from funnel.choices import VersionStatus
 from funnel.engine.preconditions import ActiveDefinition, Context
-from funnel.models import HandoffRule, LeadDefinitionVersion
+from funnel.models import HandoffRule
 from leads.models import Lead
 
 
@@ -33,17 +32,13 @@ def lead_snapshot(lead: Lead) -> dict:
     }
 
 
-def active_definitions() -> dict[str, ActiveDefinition]:
-    """Only signed-off, active versions: a proposed version is never used for a decision."""
-    versions = LeadDefinitionVersion.objects.filter(status=VersionStatus.ACTIVE).select_related("definition")
-    return {v.definition.code: ActiveDefinition(v.definition.code, v.pk, v.number, v.criteria) for v in versions}
-
-
-def build_context(lead: Lead, now: datetime, rules: list[HandoffRule]) -> Context:
-    """Loads only what the applicable rules' preconditions read: most moves need no extra query at all."""
+def build_context(
+    lead: Lead, now: datetime, rules: list[HandoffRule], definitions: dict[str, ActiveDefinition]
+) -> Context:
+    """Loads only what the applicable rules' preconditions read: most moves need no extra query at all.
+    `definitions` are the active, signed-off versions only: a proposal is never used for a decision."""
     kinds = {spec["kind"] for rule in rules for spec in rule.preconditions}
     last_report = None
     if "call_report_within_days" in kinds:
         last_report = CallReport.objects.filter(lead=lead).aggregate(last=Max("occurred_on"))["last"]
-    definitions = active_definitions() if "definition_met" in kinds else {}
     return Context(lead=lead_snapshot(lead), now=now, definitions=definitions, last_call_report_on=last_report)

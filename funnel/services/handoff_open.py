@@ -18,7 +18,7 @@ from leads.models import Lead, LeadParticipant
 
 
 def pending_handoff(lead: Lead) -> Handoff | None:
-    return Handoff.objects.filter(lead=lead, status=HandoffStatus.PENDING).select_related("to_owner").first()
+    return Handoff.objects.filter(lead=lead, status=HandoffStatus.PENDING).first()
 
 
 def pending_handoff_checks(pending: Handoff | None, actor: User | None) -> list[Check]:

@@ -12,9 +12,10 @@ from accounts.models import User
 from funnel.choices import ApprovalStatus
 from funnel.engine import escalations, preconditions
 from funnel.exceptions import IllegalMove, LeadBusy, TransitionRefused
-from funnel.models import ApprovalRequest, HandoffRule, Stage, StageMove, Transition
+from funnel.models import ApprovalRequest, HandoffRule, Stage, Transition
 from funnel.services import handoff_open, routing
 from funnel.services.checks import Check, Effects
+from funnel.services.config import FunnelConfig, funnel_config
 from funnel.services.context import build_context
 from leads.choices import OUTCOMES
 from leads.choices import Stage as StageKey
@@ -40,11 +41,10 @@ def _lock(lead_id: int, expected_from: str | None) -> Lead:
     return lead
 
 
-def _target_stage(from_stage: str, to_stage: str) -> Stage:
-    """The target stage if the graph has the edge (one query for both); IllegalMove naming the allowed ones."""
-    stage = Stage.objects.filter(pk=to_stage, moves_in__from_stage_id=from_stage).first()
-    if stage is None:
-        allowed = list(StageMove.objects.filter(from_stage_id=from_stage).values_list("to_stage_id", flat=True))
+def _target_stage(config: FunnelConfig, from_stage: str, to_stage: str) -> Stage:
+    """The target stage if the graph has the edge; IllegalMove naming the stages that are allowed."""
+    allowed = config.moves_from.get(from_stage, [])
+    if to_stage not in allowed:
         raise IllegalMove(
             f"A lead cannot move from {from_stage} to {to_stage}; from {from_stage} it may go to "
             f"{', '.join(allowed) or 'nowhere'}.",
@@ -52,11 +52,11 @@ def _target_stage(from_stage: str, to_stage: str) -> Stage:
             to_stage=to_stage,
             allowed=allowed,
         )
-    return stage
+    return config.stages[to_stage]
 
 
 def applicable_rules(from_stage: str | None, to_stage: str) -> list[HandoffRule]:
-    return [rule for rule in HandoffRule.objects.filter(is_active=True) if rule.applies_to(from_stage, to_stage)]
+    return funnel_config().rules_for(from_stage, to_stage)
 
 
 def _precondition_checks(rule: HandoffRule, ctx: preconditions.Context) -> list[Check]:
@@ -105,10 +105,10 @@ def _escalation_check(rule, spec, lead, ctx, actor, to_stage, effects) -> Check:
     return Check(rule.name, label, False, reason, rule.pk, remedy="request_approval")
 
 
-def evaluate_rules(lead: Lead, to_stage: str, actor: User | None, now: datetime):
+def evaluate_rules(lead: Lead, to_stage: str, actor: User | None, now: datetime, config: FunnelConfig):
     """Every check of every applicable rule, the effects of the passing ones, the context and the rules."""
-    rules = applicable_rules(lead.stage, to_stage)
-    ctx = build_context(lead, now, rules)
+    rules = config.rules_for(lead.stage, to_stage)
+    ctx = build_context(lead, now, rules, config.definitions)
     checks: list[Check] = []
     effects = Effects(involve=[], approvals=[])
     for rule in rules:
@@ -182,8 +182,9 @@ def lead_transition(
     now = at or timezone.now()
     with transaction.atomic():
         locked = _lock(lead.pk, expected_from or lead.stage)
-        stage = _target_stage(locked.stage, to_stage)
-        checks, effects, ctx, rules = evaluate_rules(locked, to_stage, actor, now)
+        config = funnel_config()
+        stage = _target_stage(config, locked.stage, to_stage)
+        checks, effects, ctx, rules = evaluate_rules(locked, to_stage, actor, now, config)
         pending = handoff_open.pending_handoff(locked)
         checks += handoff_open.pending_handoff_checks(pending, actor)
         _refuse_if_failed(checks)

@@ -388,3 +388,18 @@ def test_database_refuses_a_second_pending_handoff(make_lead, people, rule):
             created_at=timezone.now(),
         )
     assert Handoff.objects.get() == handoff
+
+
+def test_configuration_changes_reach_the_next_move_however_they_are_made(make_lead, people, rule):
+    from funnel.services.config import funnel_config
+
+    lead = make_lead()
+    before = funnel_config()
+    assert funnel_config() is before  # unchanged configuration: the cached snapshot, no reload
+    with connection.cursor() as cursor:  # a change behind the services' back (admin, SQL) still counts
+        cursor.execute("UPDATE funnel_stage SET owning_function = 'shared' WHERE key = 'interest'")
+    after = funnel_config()
+    assert after is not before
+    assert after.stages["interest"].owning_function == "shared"
+    rule("Late rule", to_stages=["interest"], preconditions=[{"kind": "min_score", "score": 5}])
+    assert refused(lead, "interest", people["marketer"])[0]["rule"] == "Late rule"

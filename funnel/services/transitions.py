@@ -5,8 +5,9 @@ from dataclasses import asdict
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
+from psycopg.errors import LockNotAvailable
 
 from accounts.models import User
 from funnel.choices import ApprovalStatus
@@ -31,7 +32,9 @@ def _lock(lead_id: int, expected_from: str | None) -> Lead:
             .select_related("company", "owner__team")
             .get(pk=lead_id)
         )
-    except DatabaseError:
+    except OperationalError as exc:
+        if not isinstance(exc.__cause__, LockNotAvailable):
+            raise
         raise LeadBusy("Another change to this lead is in progress; reload it and try again.") from None
     if expected_from is not None and lead.stage != expected_from:
         raise LeadBusy(

@@ -109,3 +109,30 @@ def test_concurrent_sla_jobs_record_one_breach(make_lead, people, rule):
     results = run_together(*(lambda: handoff_sla_breaches_record(now=later) for _ in range(3)))
     assert sum(len(r) for r in results) == 1, results
     assert SlaBreach.objects.filter(handoff=Handoff.objects.get(lead=lead)).count() == 1
+
+
+def test_a_move_while_another_transaction_holds_the_lead_fails_at_once_with_409(make_lead, people):
+    from django.db import transaction
+
+    lead = make_lead()
+    locked, release = threading.Event(), threading.Event()
+
+    def holder():
+        try:
+            with transaction.atomic():
+                Lead.objects.select_for_update().get(pk=lead.pk)
+                locked.set()
+                release.wait(timeout=10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    assert locked.wait(timeout=10)
+    try:
+        with pytest.raises(LeadBusy, match="in progress"):
+            lead_transition(lead=Lead.objects.get(pk=lead.pk), to_stage="interest", actor=people["marketer"])
+    finally:
+        release.set()
+        thread.join(timeout=10)
+    assert Transition.objects.filter(lead=lead).count() == 1

@@ -12,7 +12,7 @@ A lead outside all of these does not exist for the user (404).
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
 from accounts.choices import Function, Role
@@ -62,9 +62,11 @@ def lead_list(*, user: User) -> QuerySet[Lead]:
     leads = Lead.objects.all()
     full = _full_access(user)
     if full is None:
-        return leads.annotate(full_access=ExpressionWrapper(Q(pk__isnull=False), output_field=BooleanField()))
-    annotated = leads.annotate(full_access=ExpressionWrapper(full, output_field=BooleanField()))
-    return annotated if user.role in MARKETING_ROLES else annotated.filter(full_access=True)
+        return leads.annotate(full_access=Value(True))
+    if user.role in MARKETING_ROLES:
+        return leads.annotate(full_access=ExpressionWrapper(full, output_field=BooleanField()))
+    # Everything such a user sees, they see fully: filter once instead of repeating the test in the SELECT.
+    return leads.filter(full).annotate(full_access=Value(True))
 
 
 def lead_get(*, user: User, lead_id: int) -> Lead:

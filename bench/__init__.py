@@ -1,0 +1,1 @@
+"""Benchmarks and data generators; not part of the product or of the test run."""

@@ -1,0 +1,253 @@
+"""Loads a benchmark-sized funnel into DATABASE_URL (default: local crm_bench) with PostgreSQL COPY.
+
+    .venv/bin/python bench/generate.py --reset                 1,000,000 leads, ~5 transitions each
+    .venv/bin/python bench/generate.py --reset --leads 20000   a quick development set
+
+Creates (when missing) five `bench …` teams with 40 owners (`bench_…` marketers, SDRs and sales reps) and
+their managers, ~2,000 companies and ~60 campaigns, then appends leads with a consistent stage history and
+the handoffs those histories opened (see bench/datagen.py). `--reset` first empties leads, transitions,
+handoffs and everything hanging off them. Secondary indexes of the loaded tables are dropped and rebuilt
+inside the loading transaction (a failure rolls everything back, indexes included).
+"""
+
+import argparse
+import secrets
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.database import bench_database_url
+from bench.datagen import Generator, Refs
+
+LEAD_COLUMNS = (
+    "id, first_name, last_name, email, email_normalized, phone, title, company_name, segment, territory, "
+    "industry, stage, stage_entered_at, owning_function, outcome_reason, expected_value, currency, has_budget, "
+    "has_authority, has_need, has_timeline, score, created_at, updated_at, company_id, owner_id, "
+    "source_campaign_id, team_id"
+)
+TRANSITION_COLUMNS = (
+    "id, lead_id, from_stage, to_stage, occurred_at, reason, rule_results, definition_versions, actor_id, "
+    "from_owner_id, to_owner_id"
+)
+HANDOFF_COLUMNS = (
+    "id, lead_id, transition_id, from_function, to_function, from_owner_id, to_owner_id, to_team_id, status, "
+    "created_at, accept_due_at, first_touch_due_at, first_touched_at, decided_at, decided_by_id, "
+    "reject_reason_id, reject_note"
+)
+LOADED_TABLES = ("leads_lead", "funnel_transition", "funnel_handoff")
+# Everything that hangs off a lead; CASCADE reaches the rest (participants, call reports, approvals, breaches).
+RESET_TABLES = "leads_lead, funnel_transition, funnel_handoff, accounts_notification"
+# name, function, [(role, how many)]
+TEAMS = [
+    ("bench Marketing EMEA", "marketing", [("marketer", 7)]),
+    ("bench Marketing Americas", "marketing", [("marketer", 7)]),
+    ("bench Sales development", "shared", [("sdr", 8)]),
+    ("bench Sales EMEA", "sales", [("sales_rep", 9)]),
+    ("bench Sales Americas", "sales", [("sales_rep", 9)]),
+]
+MANAGER_ROLE = {"marketing": "marketing_manager", "shared": "sales_manager", "sales": "sales_manager"}
+OWNER_FUNCTION = {"marketer": "marketing", "sdr": "shared", "sales_rep": "sales"}
+COMPANIES, CAMPAIGNS = 2000, 60
+INDUSTRIES = ["Software", "Manufacturing", "Retail", "Healthcare", "Finance", "Logistics", "Energy", "Education"]
+TERRITORIES = ["EMEA", "NA-East", "NA-West", "LATAM", "APAC"]
+SEGMENTS = ["enterprise", "mid_market", "smb", "smb"]
+CHANNELS = ["email", "paid_search", "social", "event", "webinar", "content", "partner", "outbound"]
+WORDS = (  # noqa: SIM905 - a word list reads best as words
+    "Acme Blue Cedar Delta Ember Falcon Granite Harbor Iris Juniper Kestrel Lumen Maple Nova Orbit Pine"
+).split()
+
+
+def connect(*, any_database: bool) -> psycopg.Connection:
+    from config.env import database_from_url
+
+    db = database_from_url("DATABASE_URL", bench_database_url(any_database=any_database, tool="generate.py"))
+    params = {"dbname": db["NAME"], "user": db["USER"], "password": db["PASSWORD"], "host": db["HOST"]}
+    return psycopg.connect(**{k: v for k, v in params.items() if v}, port=db["PORT"] or None, **db["OPTIONS"])
+
+
+@contextmanager
+def phase(name: str):
+    started = time.perf_counter()
+    print(f"{name} …", end="", flush=True)
+    yield
+    print(f" {time.perf_counter() - started:.1f} s", flush=True)
+
+
+def ensure_people(cur: psycopg.Cursor) -> None:
+    password = "!" + secrets.token_hex(20)  # Django's unusable-password form: nobody logs in as a bench owner
+    user_sql = (
+        "INSERT INTO accounts_user (password, is_superuser, username, first_name, last_name, email, is_staff, "
+        "is_active, date_joined, role, title, phone, team_id, manager_id) "
+        "VALUES (%s, false, %s, %s, 'Bench', %s, false, true, now(), %s, '', '', %s, %s) "
+        "ON CONFLICT (username) DO NOTHING"
+    )
+    user_id = "SELECT id FROM accounts_user WHERE username = %s"
+    cur.execute(
+        user_sql, (password, "bench_leader", "Leader", "bench_leader@bench.example", "revenue_leader", None, None)
+    )
+    leader = cur.execute(user_id, ("bench_leader",)).fetchone()[0]
+    for number, (name, function, members) in enumerate(TEAMS, start=1):
+        cur.execute(
+            "INSERT INTO accounts_team (name, function) VALUES (%s, %s) ON CONFLICT (name) DO NOTHING", (name, function)
+        )
+        team = cur.execute("SELECT id FROM accounts_team WHERE name = %s", (name,)).fetchone()[0]
+        username = f"bench_manager{number}"
+        cur.execute(
+            user_sql, (password, username, "Manager", f"{username}@bench.example", MANAGER_ROLE[function], team, leader)
+        )
+        manager = cur.execute(user_id, (username,)).fetchone()[0]
+        cur.execute("UPDATE accounts_team SET manager_id = %s WHERE id = %s", (manager, team))
+        for role, count in members:
+            for index in range(1, count + 1):
+                username = f"bench_{role}{number}_{index}"
+                cur.execute(
+                    user_sql, (password, username, role.title(), f"{username}@bench.example", role, team, manager)
+                )
+
+
+def ensure_companies_and_campaigns(cur: psycopg.Cursor) -> None:
+    cur.executemany(
+        "INSERT INTO crm_company (name, domain, industry, segment, territory, employees, created_at) "
+        "VALUES (%s, %s, %s, %s, %s, %s, now()) ON CONFLICT (lower(domain)) WHERE NOT domain = '' DO NOTHING",
+        [
+            (
+                f"{WORDS[n % 16]} {WORDS[n // 16 % 16]} {n}",
+                f"{WORDS[n % 16].lower()}{n}.bench.example",
+                INDUSTRIES[n % len(INDUSTRIES)],
+                SEGMENTS[n % len(SEGMENTS)],
+                TERRITORIES[n % len(TERRITORIES)],
+                [5000, 800, 60, 15][n % 4] + n,
+            )
+            for n in range(COMPANIES)
+        ],
+    )
+    marketers = [row[0] for row in cur.execute("SELECT id FROM accounts_user WHERE username LIKE 'bench\\_marketer%'")]
+    cur.executemany(
+        "INSERT INTO crm_campaign (name, channel, segment, status, starts_on, ends_on, owner_id) "
+        "VALUES (%s, %s, %s, %s, current_date - %s, current_date - %s + 60, %s) ON CONFLICT (name) DO NOTHING",
+        [
+            (
+                f"bench {CHANNELS[n % 8]} campaign {n:02d}",
+                CHANNELS[n % 8],
+                SEGMENTS[n % 3],
+                ["completed", "active", "planned"][n % 3],
+                700 - n * 11,
+                700 - n * 11,
+                marketers[n % len(marketers)],
+            )
+            for n in range(CAMPAIGNS)
+        ],
+    )
+
+
+def load_refs(cur: psycopg.Cursor) -> Refs:
+    owners: dict[str, list[tuple[int, int]]] = {"marketing": [], "shared": [], "sales": []}
+    rows = cur.execute(
+        "SELECT id, team_id, role FROM accounts_user WHERE username LIKE 'bench\\_%%' AND role = ANY(%s) ORDER BY id",
+        (list(OWNER_FUNCTION),),
+    )
+    for user, team, role in rows:
+        owners[OWNER_FUNCTION[role]].append((user, team))
+    companies = cur.execute(
+        "SELECT id, name, domain, industry, segment, territory FROM crm_company "
+        "WHERE domain LIKE '%.bench.example' ORDER BY id"
+    ).fetchall()
+    campaigns = [row[0] for row in cur.execute("SELECT id FROM crm_campaign WHERE name LIKE 'bench %' ORDER BY id")]
+    return Refs(owners=owners, companies=companies, campaigns=campaigns)
+
+
+def secondary_indexes(cur: psycopg.Cursor) -> list[tuple[str, str]]:
+    """(name, definition) of the indexes that back no constraint (the primary and unique keys stay)."""
+    return cur.execute(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "WHERE i.indrelid::regclass::text = ANY(%s) "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid)",
+        (list(LOADED_TABLES),),
+    ).fetchall()
+
+
+def next_id(cur: psycopg.Cursor, table: str) -> int:
+    return cur.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}").fetchone()[0]
+
+
+def copy_rows(cur: psycopg.Cursor, table: str, columns: str, lines: list[str]) -> None:
+    if lines:
+        with cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            copy.write("".join(lines))
+
+
+def load(cur: psycopg.Cursor, generator: Generator, leads: int, batch_size: int) -> dict:
+    ids = [next_id(cur, table) for table in LOADED_TABLES]
+    totals = {"leads": 0, "transitions": 0, "handoffs": 0}
+    stages: dict[str, int] = {}
+    for start in range(0, leads, batch_size):
+        batch = generator.batch(ids[0], min(batch_size, leads - start), ids[1], ids[2])
+        copy_rows(cur, "leads_lead", LEAD_COLUMNS, batch.leads)
+        copy_rows(cur, "funnel_transition", TRANSITION_COLUMNS, batch.transitions)
+        copy_rows(cur, "funnel_handoff", HANDOFF_COLUMNS, batch.handoffs)
+        for key, lines in zip(totals, (batch.leads, batch.transitions, batch.handoffs), strict=True):
+            totals[key] += len(lines)
+        ids = [ids[0] + len(batch.leads), ids[1] + len(batch.transitions), ids[2] + len(batch.handoffs)]
+        for stage, count in batch.stages.items():
+            stages[stage] = stages.get(stage, 0) + count
+    return totals | {"stages": stages}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--leads", type=int, default=1_000_000, help="how many leads to add (default 1,000,000)")
+    parser.add_argument("--reset", action="store_true", help="empty leads, transitions, handoffs … first")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--batch", type=int, default=20_000, help="leads per COPY batch")
+    parser.add_argument("--any-database", action="store_true", help="allow a database not named *bench*")
+    parser.add_argument("--keep-indexes", action="store_true", help="load with every index in place")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    with connect(any_database=args.any_database) as conn, conn.cursor() as cur:
+        with phase("Reference data (teams, owners, companies, campaigns)"):
+            ensure_people(cur)
+            ensure_companies_and_campaigns(cur)
+            refs = load_refs(cur)
+        if args.reset:
+            with phase("Emptying leads, transitions, handoffs"):
+                cur.execute(f"TRUNCATE {RESET_TABLES} RESTART IDENTITY CASCADE")
+        conn.commit()
+        cur.execute("SET maintenance_work_mem = '1GB'")
+        cur.execute("SET synchronous_commit = off")
+        # Django's foreign keys are deferred to commit: checked per COPY instead, the queue of pending checks
+        # stays small and the index rebuild (refused while checks are pending) can run in the same transaction.
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        dropped = [] if args.keep_indexes else secondary_indexes(cur)
+        for name, _ in dropped:
+            cur.execute(f"DROP INDEX {name}")
+        with phase(f"COPY {args.leads:,} leads with histories"):
+            totals = load(cur, Generator(refs, args.seed, time.time()), args.leads, args.batch)
+        with phase(f"Rebuilding {len(dropped)} secondary indexes"):
+            for _, definition in dropped:
+                cur.execute(definition)
+        with phase("Commit and reset sequences"):
+            for table in LOADED_TABLES:
+                cur.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"COALESCE((SELECT MAX(id) FROM {table}), 1), (SELECT COUNT(*) > 0 FROM {table}))"
+                )
+            conn.commit()
+        conn.autocommit = True
+        with phase("VACUUM ANALYZE"):
+            for table in (*LOADED_TABLES, "crm_company", "crm_campaign", "accounts_user", "accounts_team"):
+                cur.execute(f"VACUUM (ANALYZE) {table}")
+    stages = ", ".join(f"{stage} {count:,}" for stage, count in sorted(totals["stages"].items(), key=lambda i: -i[1]))
+    print(
+        f"Loaded {totals['leads']:,} leads, {totals['transitions']:,} transitions "
+        f"({totals['transitions'] / max(1, totals['leads']):.2f} per lead), {totals['handoffs']:,} handoffs "
+        f"in {time.perf_counter() - started:.0f} s.\nStages: {stages}"
+    )
+
+
+if __name__ == "__main__":
+    main()

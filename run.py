@@ -127,6 +127,21 @@ def start_processes(host: str, port: int) -> list[subprocess.Popen]:
     return [subprocess.Popen(command, cwd=ROOT) for command in commands.values()]
 
 
+def stop_processes(processes: list[subprocess.Popen], grace: float = 15) -> None:
+    """SIGTERM to each, then SIGKILL to whatever has not exited within the grace period."""
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    deadline = time.monotonic() + grace
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            print(f"run.py: {process.args[0]} did not stop in {grace:.0f} s; killing it.", file=sys.stderr)
+            process.kill()
+            process.wait()
+
+
 def print_welcome(host: str, port: int, demo_report: str) -> None:
     url = f"http://{host}:{port}/"
     print(f"\n{demo_report.strip()}", flush=True)
@@ -162,12 +177,11 @@ def up() -> int:
     except KeyboardInterrupt:
         return 0
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=30)
-        if started_db:
-            stop_database()
+        try:
+            stop_processes(processes)
+        finally:
+            if started_db:
+                stop_database()
 
 
 def deploy_check_env() -> dict:

@@ -1,6 +1,7 @@
 """Who hears about a move: the new owner (and, for a handoff, that they must accept it), and participants."""
 
 from accounts.services import notification_send
+from funnel.choices import HandoffStatus
 from funnel.models import Transition
 
 
@@ -14,9 +15,11 @@ def transition_notify(*, transition_id: int) -> int:
     sent = 0
     owner = transition.to_owner
     if owner is not None and owner != transition.actor:
-        if handoff is not None:
+        if handoff is not None and handoff.status == HandoffStatus.PENDING:
             due = f" by {handoff.accept_due_at:%Y-%m-%d %H:%M} UTC" if handoff.accept_due_at else ""
             message = f"{lead.name} was handed to you at {transition.to_stage}: accept or reject it{due}."
+        elif handoff is not None:
+            message = f"{lead.name} was handed to you at {transition.to_stage} ({handoff.status} since)."
         else:
             message = f"{lead.name} moved to {transition.to_stage} and is yours."
         notification_send(

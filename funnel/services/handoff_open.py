@@ -18,7 +18,7 @@ from leads.models import Lead, LeadParticipant
 
 
 def pending_handoff(lead: Lead) -> Handoff | None:
-    return Handoff.objects.filter(lead=lead, status=HandoffStatus.PENDING).first()
+    return Handoff.objects.filter(lead=lead, status=HandoffStatus.PENDING).only("id", "to_owner_id").first()
 
 
 def pending_handoff_checks(pending: Handoff | None, actor: User | None) -> list[Check]:

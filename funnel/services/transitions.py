@@ -29,7 +29,7 @@ def _lock(lead_id: int, expected_from: str | None) -> Lead:
     try:
         lead = (
             Lead.objects.select_for_update(nowait=True, of=("self",))
-            .select_related("company", "owner__team")
+            .select_related("company", "owner")
             .get(pk=lead_id)
         )
     except OperationalError as exc:

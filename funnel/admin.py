@@ -53,20 +53,7 @@ class StageMoveAdmin(admin.ModelAdmin):
 class HandoffRuleForm(forms.ModelForm):
     class Meta:
         model = HandoffRule
-        fields = [
-            "name",
-            "description",
-            "is_active",
-            "priority",
-            "from_stages",
-            "to_stages",
-            "preconditions",
-            "routing",
-            "escalations",
-            "accept_within_hours",
-            "first_touch_within_hours",
-            "sla_clock",
-        ]
+        fields = HandoffRule.EDITABLE_FIELDS
 
     def clean(self):
         cleaned = super().clean()

@@ -11,22 +11,9 @@ from crm.choices import InteractionChannel
 from funnel.choices import SignOffSide
 from funnel.models import RejectionReason
 from leads.choices import Stage
-from leads.models import Lead
+from leads.models import CONTACT_FIELDS, FACT_FIELDS, FIT_FIELDS, Lead
 
-CAPTURE_FIELDS = [
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "title",
-    "company_name",
-    "segment",
-    "territory",
-    "industry",
-    "expected_value",
-    "currency",
-]
-FACT_FIELDS = ["has_budget", "has_authority", "has_need", "has_timeline"]
+CAPTURE_FIELDS = [*CONTACT_FIELDS, *FIT_FIELDS, "expected_value", "currency"]
 
 
 class LeadForm(forms.Form):
@@ -53,7 +40,7 @@ class LeadForm(forms.Form):
 class LeadEditForm(LeadForm):
     """Non-stage fields of an existing lead, qualification facts included (they feed the definitions)."""
 
-    model_fields = CAPTURE_FIELDS + FACT_FIELDS
+    model_fields = [*CAPTURE_FIELDS, *FACT_FIELDS]
 
     @classmethod
     def initial_for(cls, lead: Lead) -> dict:

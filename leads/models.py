@@ -8,6 +8,14 @@ from django.utils import timezone
 from accounts.choices import Function
 from leads.choices import INITIAL_STAGE, ParticipantRole, Stage
 
+# Who may write what: the editable fields (forms, serializers, lead_update) and the ones only the transition
+# service writes. Defined once here so every front door agrees.
+CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "title", "company_name")
+FIT_FIELDS = ("segment", "territory", "industry")
+FACT_FIELDS = ("has_budget", "has_authority", "has_need", "has_timeline")
+EDITABLE_FIELDS = (*CONTACT_FIELDS, *FIT_FIELDS, "source_campaign", "expected_value", "currency", *FACT_FIELDS)
+FUNNEL_FIELDS = ("stage", "owner", "team", "owning_function", "stage_entered_at", "outcome_reason")
+
 
 class Lead(models.Model):
     """A person or organisation travelling the funnel: one record from awareness to purchase.

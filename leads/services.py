@@ -8,29 +8,10 @@ from django.db import IntegrityError, transaction
 
 from crm.models import Company
 from leads.exceptions import DuplicateLead
-from leads.models import Lead
+from leads.models import EDITABLE_FIELDS, FUNNEL_FIELDS, Lead
 
-EDITABLE_FIELDS = frozenset(
-    {
-        "first_name",
-        "last_name",
-        "email",
-        "phone",
-        "title",
-        "company_name",
-        "segment",
-        "territory",
-        "industry",
-        "source_campaign",
-        "expected_value",
-        "currency",
-        "has_budget",
-        "has_authority",
-        "has_need",
-        "has_timeline",
-    }
-)
-READ_ONLY_FIELDS = frozenset({"stage", "owner", "team", "owning_function", "stage_entered_at", "outcome_reason"})
+EDITABLE_FIELDS = frozenset(EDITABLE_FIELDS)
+READ_ONLY_FIELDS = frozenset(FUNNEL_FIELDS)
 
 
 def email_normalize(email: str) -> str:

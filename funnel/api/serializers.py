@@ -186,22 +186,7 @@ class HandoffRuleSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = HandoffRule
-        fields = [
-            "id",
-            "name",
-            "description",
-            "is_active",
-            "priority",
-            "from_stages",
-            "to_stages",
-            "preconditions",
-            "routing",
-            "escalations",
-            "accept_within_hours",
-            "first_touch_within_hours",
-            "sla_clock",
-            "updated_at",
-        ]
+        fields = ["id", *HandoffRule.EDITABLE_FIELDS, "updated_at"]
         read_only_fields = ["id", "updated_at"]
 
 

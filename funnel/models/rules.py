@@ -12,6 +12,21 @@ def _keep() -> dict:
 
 
 class HandoffRule(models.Model):
+    EDITABLE_FIELDS = (
+        "name",
+        "description",
+        "is_active",
+        "priority",
+        "from_stages",
+        "to_stages",
+        "preconditions",
+        "routing",
+        "escalations",
+        "accept_within_hours",
+        "first_touch_within_hours",
+        "sla_clock",
+    )
+
     """A rule of engagement attached to a class of transitions (from any of `from_stages` to any of `to_stages`;
     an empty list means any stage).
 

@@ -11,20 +11,6 @@ from funnel.models import HandoffRule, LeadDefinition, Stage
 from leads.choices import Stage as StageKey
 
 RULE_EDITORS = frozenset({Role.ADMIN, Role.REVENUE_LEADER, Role.SALES_MANAGER, Role.MARKETING_MANAGER})
-RULE_FIELDS = (
-    "name",
-    "description",
-    "is_active",
-    "priority",
-    "from_stages",
-    "to_stages",
-    "preconditions",
-    "routing",
-    "escalations",
-    "accept_within_hours",
-    "first_touch_within_hours",
-    "sla_clock",
-)
 
 
 def _reference_errors(rule: HandoffRule) -> list[str]:
@@ -67,7 +53,7 @@ def handoff_rule_save(*, actor: User, rule: HandoffRule | None = None, data: dic
     if actor.role not in RULE_EDITORS and not actor.is_superuser:
         raise NotAllowed("Managers, revenue leaders and administrators manage handoff rules.")
     rule = rule or HandoffRule(created_by=actor)
-    for field in RULE_FIELDS:
+    for field in HandoffRule.EDITABLE_FIELDS:
         if field in data:
             setattr(rule, field, data[field])
     handoff_rule_validate(rule)

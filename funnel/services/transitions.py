@@ -28,9 +28,7 @@ def _lock(lead_id: int, expected_from: str | None) -> Lead:
     # lead whose stage it never saw.
     try:
         lead = (
-            Lead.objects.select_for_update(nowait=True, of=("self",))
-            .select_related("company", "owner")
-            .get(pk=lead_id)
+            Lead.objects.select_for_update(nowait=True, of=("self",)).select_related("company", "owner").get(pk=lead_id)
         )
     except OperationalError as exc:
         if not isinstance(exc.__cause__, LockNotAvailable):

@@ -2,7 +2,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from crm.models import Campaign
-from leads.models import Lead
+from leads.models import EDITABLE_FIELDS, Lead
 
 # Hidden from users who see a lead's marketing data only (see leads.selectors).
 SALES_ONLY_FIELDS = ("expected_value", "currency", "has_budget", "has_authority", "has_need", "has_timeline", "phone")
@@ -84,25 +84,7 @@ class LeadWriteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Lead
-        fields = [
-            "first_name",
-            "last_name",
-            "email",
-            "phone",
-            "title",
-            "company_name",
-            "company_domain",
-            "segment",
-            "territory",
-            "industry",
-            "source_campaign",
-            "expected_value",
-            "currency",
-            "has_budget",
-            "has_authority",
-            "has_need",
-            "has_timeline",
-        ]
+        fields = [*EDITABLE_FIELDS, "company_domain"]
         extra_kwargs = {"email": {"validators": []}}
 
     def validate(self, attrs):

@@ -20,6 +20,14 @@ from funnel.services.sla import handoff_sla_breaches_record
 from funnel.services.transitions import lead_transition
 from leads.models import Lead
 
+STORY = [
+    "The funnel story to try:",
+    "  - as mark, move Dana Haddad (Cedar Health, score 25) to consideration: 'MQL before consideration' refuses it;",
+    "  - as rob, move Ivan Andersen (Blue Fjord, $340k, evaluation) to purchase: it needs rita's approval first;",
+    "  - Lena Kowalski (Juniper) is in nurture: rae rejected her handoff (no budget) and marketing sees why;",
+    "  - sid never answered Omar Dubois's handoff: the SLA breach is on sam's home page;",
+    "  - definitions: MQL v2 (score >= 50) awaits sign-off by mia (marketing) and sam (sales).",
+]
 CRITERIA = {
     "MQL": {"conditions": [{"field": "score", "op": "gte", "value": 40}, {"field": "email", "op": "present"}]},
     "SAL": {"conditions": [{"field": "score", "op": "gte", "value": 40}, {"facts": ["need"], "at_least": 1}]},
@@ -70,7 +78,7 @@ def _sign(users: dict[str, User]) -> None:
         definition=LeadDefinition.objects.get(code="MQL"),
         criteria=stricter,
         proposed_by=users["meg"],
-        note="Raise the bar: half of last month's MQLs were rejected. Awaiting sales sign-off.",
+        note="Raise the bar: half of last month's MQLs were rejected.",
     )
 
 

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand
 
 from accounts.demo import DEMO_PASSWORD, PEOPLE, seed_integration_token, seed_people
 from crm.demo import seed_companies
-from funnel.demo import seed_funnel
+from funnel.demo import STORY, seed_funnel
 
 
 class Command(BaseCommand):
@@ -21,6 +21,8 @@ class Command(BaseCommand):
         token = seed_integration_token(users["bot"])
         if token:
             self.stdout.write(f"Demo integration token for user 'bot' (shown once): {token}")
+        for line in STORY:
+            self.stdout.write(line)
         self.stdout.write(f"Demo logins (every password is {DEMO_PASSWORD!r}):")
         for username, first, last, role, team, _ in PEOPLE:
             self.stdout.write(f"  {username:<6} {first} {last}, {role.label} ({team})")

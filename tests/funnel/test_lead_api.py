@@ -307,3 +307,23 @@ def test_list_rows_equal_the_detail_representation(story, people, client_for, wh
     assert len(rows) == 4
     for row in rows:
         assert row == client.get(f"/api/v1/leads/{row['id']}/").json()
+
+
+def test_admin_refuses_a_malformed_rule_naming_the_part(people, client):
+    client.force_login(people["admin"])
+    form = {
+        "name": "Broken in admin",
+        "is_active": "on",
+        "priority": 100,
+        "from_stages": "",
+        "to_stages": "intent",
+        "preconditions": '[{"kind": "min_score", "score": 500}]',
+        "routing": '{"kind": "keep"}',
+        "escalations": "[]",
+        "sla_clock": "working",
+    }
+    page = client.post("/admin/funnel/handoffrule/add/", form).content.decode()
+    assert "preconditions: preconditions[0].score: must be a whole number from 1 to 100." in page
+    assert not HandoffRule.objects.exists()
+    client.post("/admin/funnel/handoffrule/add/", {**form, "preconditions": '[{"kind": "min_score", "score": 50}]'})
+    assert HandoffRule.objects.get().preconditions == [{"kind": "min_score", "score": 50}]

@@ -93,7 +93,9 @@ def ensure_people(cur: psycopg.Cursor) -> None:
     leader = cur.execute(user_id, ("bench_leader",)).fetchone()[0]
     for number, (name, function, members) in enumerate(TEAMS, start=1):
         cur.execute(
-            "INSERT INTO accounts_team (name, function) VALUES (%s, %s) ON CONFLICT (name) DO NOTHING", (name, function)
+            "INSERT INTO accounts_team (name, function, time_zone, work_days, work_starts, work_ends) "
+            "VALUES (%s, %s, 'UTC', '{0,1,2,3,4}', '09:00', '17:00') ON CONFLICT (name) DO NOTHING",
+            (name, function),
         )
         team = cur.execute("SELECT id FROM accounts_team WHERE name = %s", (name,)).fetchone()[0]
         username = f"bench_manager{number}"

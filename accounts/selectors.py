@@ -1,4 +1,6 @@
+from django.db import connection
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 
 from accounts.models import ApiToken, Notification, Team, User
 
@@ -17,22 +19,31 @@ def api_token_list(*, user: User) -> QuerySet[ApiToken]:
     return tokens if user.is_administrator else tokens.filter(user=user)
 
 
-def user_subtree_ids(*, user: User) -> list[int]:
-    """Ids of `user` and everyone reporting to them, directly or not (one recursive query)."""
-    from django.db import connection
+_SUBTREE_CTE = """
+    WITH RECURSIVE tree(id) AS (
+        SELECT id FROM accounts_user WHERE id = %s
+        UNION
+        SELECT u.id FROM accounts_user u JOIN tree t ON u.manager_id = t.id
+    )
+"""
 
+
+def user_subtree_sql(*, user: User) -> RawSQL:
+    """Ids of `user` and everyone reporting to them, directly or not, as a subquery: callers filter with it
+    in one statement whatever the hierarchy's size."""
+    return RawSQL(f"{_SUBTREE_CTE} SELECT id FROM tree", [user.pk])
+
+
+def managed_team_sql(*, user: User) -> RawSQL:
+    """Ids of the teams managed by `user` or anyone in their subtree, as a subquery."""
+    return RawSQL(f"{_SUBTREE_CTE} SELECT t.id FROM accounts_team t JOIN tree ON t.manager_id = tree.id", [user.pk])
+
+
+def user_subtree_ids(*, user: User) -> list[int]:
+    """The same subtree as a list (one recursive query)."""
+    subtree = user_subtree_sql(user=user)
     with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            WITH RECURSIVE tree(id) AS (
-                SELECT id FROM accounts_user WHERE id = %s
-                UNION
-                SELECT u.id FROM accounts_user u JOIN tree t ON u.manager_id = t.id
-            )
-            SELECT id FROM tree
-            """,
-            [user.pk],
-        )
+        cursor.execute(subtree.sql, subtree.params)
         return [row[0] for row in cursor.fetchall()]
 
 

@@ -13,33 +13,16 @@ A lead outside all of these does not exist for the user (404).
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
-from django.db.models.expressions import RawSQL
 
 from accounts.choices import Function, Role
 from accounts.models import User
+from accounts.selectors import managed_team_sql, user_subtree_sql
 from leads.exceptions import DuplicateLead
 from leads.models import Lead, LeadParticipant
 
 SEES_EVERYTHING = frozenset({Role.ADMIN, Role.INTEGRATION, Role.REVENUE_LEADER})
 MARKETING_ROLES = frozenset({Role.MARKETER, Role.MARKETING_MANAGER})
 MANAGER_ROLES = frozenset({Role.SALES_MANAGER, Role.MARKETING_MANAGER})
-
-_SUBTREE_SQL = """
-    WITH RECURSIVE tree(id) AS (
-        SELECT id FROM accounts_user WHERE id = %s
-        UNION
-        SELECT u.id FROM accounts_user u JOIN tree t ON u.manager_id = t.id
-    )
-"""
-
-
-def _subtree_ids(user: User) -> RawSQL:
-    # A subquery, not a list: the list page stays one SQL statement whatever the hierarchy's size.
-    return RawSQL(f"{_SUBTREE_SQL} SELECT id FROM tree", [user.pk])
-
-
-def _managed_team_ids(user: User) -> RawSQL:
-    return RawSQL(f"{_SUBTREE_SQL} SELECT t.id FROM accounts_team t JOIN tree ON t.manager_id = tree.id", [user.pk])
 
 
 def _full_access(user: User) -> Q | None:
@@ -51,7 +34,7 @@ def _full_access(user: User) -> Q | None:
     if user.team_id:
         q |= Q(team_id=user.team_id)
     if user.role in MANAGER_ROLES:
-        q |= Q(owner_id__in=_subtree_ids(user)) | Q(team_id__in=_managed_team_ids(user))
+        q |= Q(owner_id__in=user_subtree_sql(user=user)) | Q(team_id__in=managed_team_sql(user=user))
     if user.role in MARKETING_ROLES:
         q |= Q(owning_function=Function.MARKETING)
     return q

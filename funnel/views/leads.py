@@ -16,6 +16,7 @@ from accounts.selectors import user_list
 from config.errors import DomainError
 from funnel import forms, selectors
 from funnel.services import approvals, intake, touches, transitions
+from funnel.services.config import funnel_config
 from funnel.views.common import error_message
 from leads import selectors as lead_selectors
 from leads import services as lead_services
@@ -116,8 +117,8 @@ def _field_rows(lead: Lead) -> list[tuple[str, object]]:
 
 
 def _reachable(lead: Lead) -> list[tuple[str, str]]:
-    stage = selectors.stage_list().get(pk=lead.stage)
-    return [(move.to_stage_id, Stage(move.to_stage_id).label) for move in stage.moves_out.all()]
+    """The moves the form offers: the same graph the transition service checks."""
+    return [(key, Stage(key).label) for key in funnel_config().moves_from.get(lead.stage, [])]
 
 
 def _lead_page(

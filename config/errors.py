@@ -4,12 +4,18 @@ Services stay free of HTTP: they say what went wrong (code, message, details), a
 the API layer uses to pick a response code.
 """
 
+# Members of the problem document the API renders; a detail may not reuse them.
+PROBLEM_MEMBERS = frozenset({"type", "title", "status", "detail", "code", "errors"})
+
 
 class DomainError(Exception):
     status = 422
     code = "domain_error"
 
     def __init__(self, message: str, **details: object):
+        clashes = PROBLEM_MEMBERS & details.keys()
+        if clashes:
+            raise TypeError(f"A DomainError detail may not be named {', '.join(sorted(clashes))}.")
         super().__init__(message)
         self.message = message
         self.details = details

@@ -1,15 +1,30 @@
-"""One error format for every 4xx and 5xx: RFC 9457 problem details (application/problem+json).
+"""One error format for every API response that is not 2xx: RFC 9457 problem details
+(application/problem+json) with an integer `status`, whatever DEBUG says. The web UI gets the product's own
+error pages instead: a person sees a way home, never a traceback.
 
-DRF's errors go through `problem_exception_handler`; Django's own 404/500 for API paths go through
-`not_found` and `server_error`, so a client never has to parse an HTML error page.
+- DRF's errors go through `problem_exception_handler`;
+- Django's own 400/403/404/500 go through the `handler*` views below (API paths: problem; others: page);
+- an unmatched /api/ URL reaches `api_not_found` (a catch-all route, so DEBUG's HTML 404 never answers);
+- an exception that escapes an API view, in any DEBUG setting, is turned into a problem by
+  config.middleware.ApiErrorMiddleware.
 """
 
+import logging
 from http import HTTPStatus
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
-from django.views import defaults
+from django.db import DataError
+from django.http import Http404, HttpResponse, JsonResponse
+from django.template import loader
+from django.urls import Resolver404, resolve
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -17,9 +32,18 @@ from rest_framework.views import exception_handler
 from config.errors import DomainError
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+logger = logging.getLogger("config.problems")
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is larger than this API accepts."
+    default_code = "too_large"
 
 
 def problem_body(*, status_code: int, detail: str, code: str, errors: object = None, **extra: object) -> dict:
+    """The problem document. The standard members always win over `extra` (DomainError refuses such names
+    when raised; this keeps the HTTP status right even if one slips through)."""
     body: dict = {
         "type": f"about:blank#{code}" if code else "about:blank",
         "title": HTTPStatus(status_code).phrase,
@@ -29,7 +53,8 @@ def problem_body(*, status_code: int, detail: str, code: str, errors: object = N
     }
     if errors is not None:
         body["errors"] = errors
-    body.update(extra)
+    for name, value in extra.items():
+        body.setdefault(name, value)
     return body
 
 
@@ -48,15 +73,30 @@ def _domain_problem(exc: DomainError) -> Response:
     return Response(body, status=exc.status, content_type=PROBLEM_CONTENT_TYPE)
 
 
+def as_api_exception(exc: Exception) -> Exception:
+    """Django's and the database's exceptions that input causes, as the DRF exception that says so."""
+    if isinstance(exc, DjangoValidationError):
+        return exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    if isinstance(exc, Http404 | ObjectDoesNotExist):
+        return exceptions.NotFound()
+    if isinstance(exc, PermissionDenied):
+        return exceptions.PermissionDenied(str(exc) or None)
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLarge()
+    if isinstance(exc, TooManyFieldsSent):
+        return exceptions.ValidationError(["The request has too many fields."])
+    if isinstance(exc, DataError):
+        # Every input PostgreSQL refuses should be refused at the edge by name; this is the safety net that
+        # keeps a missed one a 400, and the log line that says which edge to fix.
+        logger.warning("The database refused a value the edge let through: %s", exc)
+        return exceptions.ValidationError(["A value is out of the range the database accepts."])
+    return exc
+
+
 def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DomainError):
         return _domain_problem(exc)
-    if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
-    if isinstance(exc, Http404 | ObjectDoesNotExist):
-        exc = exceptions.NotFound()
-    elif isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied()
+    exc = as_api_exception(exc)
     response = exception_handler(exc, context)
     if response is None:
         return None
@@ -71,24 +111,78 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
     return response
 
 
-def problem_response(status_code: int, detail: str, code: str) -> JsonResponse:
-    body = problem_body(status_code=status_code, detail=detail, code=code)
+def problem_response(status_code: int, detail: str, code: str, errors: object = None) -> JsonResponse:
+    body = problem_body(status_code=status_code, detail=detail, code=code, errors=errors)
     return JsonResponse(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
 
 
-def _is_api(request) -> bool:
+def is_api(request) -> bool:
     return request.path.startswith("/api/")
 
 
-def not_found(request, exception=None):
-    if _is_api(request):
-        return problem_response(status.HTTP_404_NOT_FOUND, "No such resource.", "not_found")
-    return defaults.page_not_found(request, exception)
+def _page(request, status_code: int, title: str, message: str) -> HttpResponse:
+    """The product's error page. A 500 is rendered without the request's context: whatever failed (the
+    database, a session) must not fail the error page too."""
+    context = {"status": status_code, "title": title, "message": message}
+    if status_code >= 500:
+        return HttpResponse(loader.render_to_string("error.html", context), status=status_code)
+    return HttpResponse(loader.render_to_string("error.html", context, request), status=status_code)
+
+
+def bad_request(request, exception=None):
+    if isinstance(exception, RequestDataTooBig):
+        if is_api(request):
+            return problem_response(413, PayloadTooLarge.default_detail, "too_large")
+        return _page(request, 413, "That was too much at once", "The form you sent is larger than we accept.")
+    if is_api(request):
+        return problem_response(400, "The request is malformed.", "bad_request")
+    return _page(request, 400, "We could not read that request", "Go back, check what you entered and try again.")
+
+
+def permission_denied(request, exception=None):
+    detail = str(exception) if exception and str(exception) else "You may not do this."
+    if is_api(request):
+        return problem_response(403, detail, "permission_denied")
+    return _page(request, 403, "Not yours to change", detail)
+
+
+def not_found(request, exception=None):  # noqa: ARG001 - Django's handler signature
+    if is_api(request):
+        return api_not_found(request)
+    return _page(request, 404, "Nothing here", "The page does not exist, or it is not one you may see.")
 
 
 def server_error(request):
-    if _is_api(request):
-        return problem_response(
-            status.HTTP_500_INTERNAL_SERVER_ERROR, "The server failed; it has been logged.", "error"
-        )
-    return defaults.server_error(request)
+    if is_api(request):
+        return problem_response(500, "The server failed; it has been logged.", "error")
+    return _page(request, 500, "Something went wrong on our side", "It has been logged. Try again in a moment.")
+
+
+def csrf_failure(request, reason=""):
+    if is_api(request):
+        return problem_response(403, f"CSRF check failed: {reason}", "csrf_failed")
+    return _page(request, 403, "This form has expired", "Reload the page and send it again.")
+
+
+@csrf_exempt
+def api_not_found(request, *args, **kwargs):  # noqa: ARG001 - any route's arguments
+    """Every /api/ URL no route matches. A missing trailing slash is the usual mistake: say so."""
+    detail = "No such resource."
+    if not request.path.endswith("/"):
+        try:
+            resolve(request.path + "/")
+        except Resolver404:
+            pass
+        else:
+            detail = f"No such resource; did you mean {request.path}/ (with the trailing slash)?"
+    return problem_response(404, detail, "not_found")
+
+
+def suspicious_to_api_exception(exc: Exception) -> exceptions.APIException | None:
+    """For the middleware: a client's malformed request (SuspiciousOperation) as the 4xx it deserves."""
+    converted = as_api_exception(exc)
+    if isinstance(converted, exceptions.APIException):
+        return converted
+    if isinstance(exc, SuspiciousOperation):
+        return exceptions.ParseError("The request is malformed.")
+    return None

@@ -28,3 +28,9 @@ class NotAllowed(DomainError):
 class NotPending(DomainError):
     status = 409
     code = "not_pending"
+
+
+class NoOwner(DomainError):
+    """A capture the policy can give to nobody (an integration's, with no routing rule and no campaign owner)."""
+
+    code = "no_owner"

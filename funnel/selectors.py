@@ -14,7 +14,7 @@ from funnel.models import (
     Stage,
     Transition,
 )
-from leads.selectors import lead_list
+from leads.selectors import HIDDEN_REASON, lead_list, reveals_sales_data
 
 
 def _visible_lead_ids(user: User):
@@ -31,6 +31,19 @@ def transition_list(*, user: User, lead_id: int) -> QuerySet[Transition]:
         .select_related("actor", "from_owner", "to_owner")
         .order_by("-occurred_at", "-id")
     )
+
+
+def rule_results_for(results: list[dict], *, full_access: bool) -> list[dict]:
+    """A transition's rule checks as a viewer may read them: for one who sees the lead's marketing data only,
+    a reason that shows a sales-only value (the deal's size, a BANT fact) is replaced by a note saying so."""
+    if full_access:
+        return results
+    return [
+        {**check, "reason": HIDDEN_REASON}
+        if reveals_sales_data(check.get("fields"), f"{check.get('check', '')} {check.get('reason', '')}")
+        else check
+        for check in results
+    ]
 
 
 def handoff_list(*, user: User) -> QuerySet[Handoff]:

@@ -15,6 +15,8 @@ FIT_FIELDS = ("segment", "territory", "industry")
 FACT_FIELDS = ("has_budget", "has_authority", "has_need", "has_timeline")
 EDITABLE_FIELDS = (*CONTACT_FIELDS, *FIT_FIELDS, "source_campaign", "expected_value", "currency", *FACT_FIELDS)
 FUNNEL_FIELDS = ("stage", "owner", "team", "owning_function", "stage_entered_at", "outcome_reason")
+# Hidden from users who see a lead's marketing data only (leads.selectors), in every text derived from them too.
+SALES_ONLY_FIELDS = ("expected_value", "currency", *FACT_FIELDS, "phone")
 
 
 class Lead(models.Model):

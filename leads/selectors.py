@@ -18,7 +18,7 @@ from accounts.choices import Function, Role
 from accounts.models import User
 from accounts.selectors import managed_team_sql, user_subtree_sql
 from leads.exceptions import DuplicateLead
-from leads.models import Lead, LeadParticipant
+from leads.models import SALES_ONLY_FIELDS, Lead, LeadParticipant
 
 SEES_EVERYTHING = frozenset({Role.ADMIN, Role.INTEGRATION, Role.REVENUE_LEADER})
 MARKETING_ROLES = frozenset({Role.MARKETER, Role.MARKETING_MANAGER})
@@ -64,6 +64,19 @@ def lead_get_for_change(*, user: User, lead_id: int, only: tuple[str, ...] = ())
     if not lead.full_access:
         raise PermissionDenied("You see this lead's marketing data only; its owner's side changes it.")
     return lead
+
+
+HIDDEN_REASON = "hidden: sales data"
+# Checks recorded before they listed their fields are judged by their words: these name sales-only values.
+_SALES_WORDS = (*SALES_ONLY_FIELDS, "budget", "authority", "need", "timeline")
+
+
+def reveals_sales_data(fields: list[str] | tuple[str, ...] | None, text: str = "") -> bool:
+    """Whether a derived text (a rule check's reason, an evaluation) shows a sales-only value of a lead.
+    `fields` are the lead fields it was computed from; None (an older record) falls back to its words."""
+    if fields is not None:
+        return any(name in SALES_ONLY_FIELDS for name in fields)
+    return any(word in text for word in _SALES_WORDS)
 
 
 def duplicate_for(*, user: User, error: DuplicateLead) -> DuplicateLead:

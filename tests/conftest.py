@@ -8,6 +8,9 @@ from rest_framework.test import APIClient
 from accounts.choices import Function, Role, TokenScope
 from accounts.services import api_token_create
 from config.celery import app as celery_app
+from funnel.models import LeadDefinition
+from funnel.services.definitions import definition_version_propose, definition_version_sign_off
+from funnel.services.intake import lead_create
 from tests.accounts.factories import TeamFactory, UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -106,3 +109,39 @@ def redis_url():
             pytest.fail(f"{message}; CI must provide Redis.")
         pytest.skip(message)
     return url
+
+
+@pytest.fixture
+def signed(people):
+    """signed("MQL", criteria) → an active version signed by the marketing and the sales manager."""
+
+    def make(code, criteria):
+        definition = LeadDefinition.objects.get(code=code)
+        version = definition_version_propose(definition=definition, criteria=criteria, proposed_by=people["marketer"])
+        definition_version_sign_off(version_id=version.pk, user=people["marketing_manager"])
+        return definition_version_sign_off(version_id=version.pk, user=people["sales_manager"])
+
+    return make
+
+
+@pytest.fixture
+def make_lead(people):
+    counter = iter(range(1, 10_000))
+
+    def make(owner=None, **fields):
+        n = next(counter)
+        data = {"last_name": f"Lead {n}", "email": f"lead{n}@buyer{n}.example", **fields}
+        return lead_create(actor=people["admin"], data=data, owner=owner or people["marketer"])
+
+    return make
+
+
+@pytest.fixture
+def rule(people):
+    """rule(name, **fields) → a saved HandoffRule (validated the way the API and admin validate)."""
+    from funnel.services.rules import handoff_rule_save
+
+    def make(name, **fields):
+        return handoff_rule_save(actor=people["admin"], data={"name": name, **fields})
+
+    return make

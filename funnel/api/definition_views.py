@@ -46,7 +46,7 @@ class LeadDefinitionViewSet(viewsets.ReadOnlyModelViewSet):
             version = selectors.definition_version_for_evaluation(definition=definition)
         if version is None:
             raise NotFound(f"{definition.code} has no such version to evaluate against.")
-        return Response(definitions.definition_evaluate(version=version, lead=lead))
+        return Response(definitions.definition_evaluate(version=version, lead=lead, full_access=lead.full_access))
 
 
 class DefinitionVersionViewSet(viewsets.ReadOnlyModelViewSet):

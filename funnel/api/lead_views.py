@@ -71,10 +71,7 @@ class LeadViewSet(
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         owner = _owner(fields.pop("owner", None))
-        try:
-            lead = intake.lead_create(actor=request.user, data=fields, owner=owner)
-        except DuplicateLead as exc:
-            raise lead_selectors.duplicate_for(user=request.user, error=exc) from None
+        lead = intake.lead_create(actor=request.user, data=fields, owner=owner)
         lead = lead_selectors.lead_get(user=request.user, lead_id=lead.pk)
         return Response(LeadSerializer(lead).data, status=status.HTTP_201_CREATED)
 
@@ -112,7 +109,8 @@ class LeadViewSet(
     def history(self, request, pk=None):
         lead = self.get_object()
         page = self.paginate_queryset(selectors.transition_list(user=request.user, lead_id=lead.pk))
-        return self.get_paginated_response(s.TransitionSerializer(page, many=True).data)
+        context = {"full_access": lead.full_access}
+        return self.get_paginated_response(s.TransitionSerializer(page, many=True, context=context).data)
 
     @extend_schema(
         methods=["GET"], responses=s.CallReportSerializer(many=True), summary="The lead's call reports, newest first"

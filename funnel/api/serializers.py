@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from crm.models import CallReport
+from funnel import selectors
 from funnel.choices import SignOffSide
 from funnel.models import (
     ApprovalRequest,
@@ -49,9 +50,12 @@ class TransitionRequestSerializer(serializers.Serializer):
 
 
 class TransitionSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    from_owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    to_owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    """A history row. With context `full_access` False (a marketing-only viewer), rule-check reasons that
+    show sales-only values are hidden."""
+
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    from_owner = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    to_owner = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Transition
@@ -69,6 +73,12 @@ class TransitionSerializer(serializers.ModelSerializer):
             "definition_versions",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        full_access = self.context.get("full_access", True)
+        data["rule_results"] = selectors.rule_results_for(data["rule_results"], full_access=full_access)
+        return data
 
 
 class HandoffSerializer(serializers.ModelSerializer):

@@ -1,8 +1,7 @@
-from rest_framework.routers import SimpleRouter
-
+from config.routers import Router
 from funnel.api import definition_views, handoff_views, lead_views, rule_views
 
-router = SimpleRouter()
+router = Router()
 router.register("leads", lead_views.LeadViewSet, basename="lead")
 router.register("handoffs", handoff_views.HandoffViewSet, basename="handoff")
 router.register("rejection-reasons", handoff_views.RejectionReasonViewSet, basename="rejection-reason")

@@ -49,6 +49,7 @@ class Result:
     label: str
     passed: bool
     reason: str
+    fields: tuple[str, ...] = ()  # the lead fields whose values `passed` and `reason` reveal
 
 
 def _validate_value(where: str, kind: str, op: str, condition: Mapping) -> list[str]:
@@ -153,18 +154,26 @@ def _compare(op: str, actual: object, expected: object, kind: str) -> bool:
     return comparisons[op]
 
 
+def condition_fields(condition: Mapping) -> tuple[str, ...]:
+    """The lead fields a valid condition reads."""
+    if "facts" in condition:
+        return tuple(f"has_{fact}" for fact in condition["facts"])
+    return (condition["field"],)
+
+
 def evaluate_condition(condition: Mapping, lead: Mapping) -> Result:
-    label = describe(condition)
+    label, fields = describe(condition), condition_fields(condition)
     if "facts" in condition:
         confirmed = [fact for fact in condition["facts"] if lead.get(f"has_{fact}") is True]
         needed = condition.get("at_least", len(condition["facts"]))
         passed = len(confirmed) >= needed
-        return Result(label, passed, f"{len(confirmed)} confirmed ({', '.join(confirmed) or 'none'}), {needed} needed")
+        reason = f"{len(confirmed)} confirmed ({', '.join(confirmed) or 'none'}), {needed} needed"
+        return Result(label, passed, reason, fields)
     field = condition["field"]
     actual = lead.get(field)
     passed = _compare(condition["op"], actual, condition.get("value"), FIELDS[field])
     shown = "empty" if actual in (None, "") else (repr(actual) if isinstance(actual, str) else str(actual))
-    return Result(label, passed, f"{field} is {shown}")
+    return Result(label, passed, f"{field} is {shown}", fields)
 
 
 def evaluate_criteria(document: Mapping, lead: Mapping) -> list[Result]:

@@ -35,6 +35,7 @@ class Context:
 class Outcome:
     passed: bool
     reason: str
+    fields: tuple[str, ...] = ()  # the lead fields whose values the outcome reveals
 
 
 REGISTRY: dict[str, type["Precondition"]] = {}
@@ -102,7 +103,9 @@ class DefinitionMet(Precondition):
         failed = [r for r in conditions.evaluate_criteria(active.criteria, ctx.lead) if not r.passed]
         if failed:
             details = "; ".join(f"{r.label} ({r.reason})" for r in failed)
-            return Outcome(False, f"{active.code} v{active.number} not met: {details}")
+            fields = tuple(dict.fromkeys(name for r in failed for name in r.fields))
+            return Outcome(False, f"{active.code} v{active.number} not met: {details}", fields)
+        # Whether a lead meets MQL/SAL/SQL is the shared language both teams read; only the values are not.
         return Outcome(True, f"{active.code} v{active.number} met")
 
 
@@ -125,7 +128,8 @@ class RequiredFields(Precondition):
     @classmethod
     def evaluate(cls, spec, ctx):
         missing = [name for name in spec["fields"] if ctx.lead.get(name) in (None, "")]
-        return Outcome(not missing, f"missing {', '.join(missing)}" if missing else "all present")
+        reason = f"missing {', '.join(missing)}" if missing else "all present"
+        return Outcome(not missing, reason, tuple(spec["fields"]))
 
 
 @register
@@ -144,7 +148,7 @@ class MinScore(Precondition):
     @classmethod
     def evaluate(cls, spec, ctx):
         score = ctx.lead.get("score") or 0
-        return Outcome(score >= spec["score"], f"score is {score}")
+        return Outcome(score >= spec["score"], f"score is {score}", ("score",))
 
 
 @register

@@ -14,6 +14,7 @@ class Check:
     reason: str
     rule_id: int | None = None
     remedy: str = ""  # what the mover can do about a failure, e.g. "request_approval"
+    fields: tuple[str, ...] = ()  # lead fields whose values `reason` reveals (hidden from marketing-only viewers)
 
 
 @dataclass

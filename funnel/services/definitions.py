@@ -14,6 +14,7 @@ from funnel.exceptions import NotAllowed, NotPending
 from funnel.models import LeadDefinition, LeadDefinitionVersion
 from funnel.services.context import lead_snapshot
 from leads.models import Lead
+from leads.selectors import HIDDEN_REASON, reveals_sales_data
 
 SIGNERS = {
     SignOffSide.MARKETING: frozenset({Role.MARKETING_MANAGER, Role.REVENUE_LEADER}),
@@ -98,13 +99,25 @@ def definition_version_withdraw(*, version_id: int, user: User) -> LeadDefinitio
     return version
 
 
-def definition_evaluate(*, version: LeadDefinitionVersion, lead: Lead) -> dict:
-    """Which criteria of `version` the lead passes and which it fails."""
+def definition_evaluate(*, version: LeadDefinitionVersion, lead: Lead, full_access: bool = True) -> dict:
+    """Which criteria of `version` the lead passes and which it fails. For a viewer who sees the lead's
+    marketing data only (`full_access` False), a criterion on a sales-only field shows neither its result nor
+    its reason; whether the lead meets the definition is the shared language, so `met` is always shown."""
     results = conditions.evaluate_criteria(version.criteria, lead_snapshot(lead))
+    criteria = []
+    for result in results:
+        hidden = not full_access and reveals_sales_data(result.fields)
+        criteria.append(
+            {
+                "label": result.label,
+                "passed": None if hidden else result.passed,
+                "reason": HIDDEN_REASON if hidden else result.reason,
+            }
+        )
     return {
         "definition": version.definition.code,
         "version": version.number,
         "version_status": version.status,
         "met": all(r.passed for r in results),
-        "criteria": [{"label": r.label, "passed": r.passed, "reason": r.reason} for r in results],
+        "criteria": criteria,
     }

@@ -18,7 +18,7 @@ from leads.choices import Stage as StageKey
 def _lock_pending(handoff_id: int, actor: User) -> Handoff:
     handoff = Handoff.objects.select_for_update().select_related("lead").get(pk=handoff_id)
     if handoff.status != HandoffStatus.PENDING:
-        raise NotPending(f"Handoff {handoff.pk} is already {handoff.status}.", status=handoff.status)
+        raise NotPending(f"Handoff {handoff.pk} is already {handoff.status}.", handoff_status=handoff.status)
     if not handoff_may_answer(handoff=handoff, user=actor):
         raise NotAllowed("Only the receiving owner, their team's manager or an administrator answers a handoff.")
     return handoff

@@ -1,54 +1,120 @@
 """Lead capture: every new lead — from the UI, the API, an import — enters the funnel here, deduplicated,
-linked to its company, and with a first history row."""
+linked to its company, owned by someone who can see it, and with a first history row.
 
+Who owns a captured lead (the capture policy; docs/permissions.md):
+- a named `owner`: managers, revenue leaders, administrators, integrations and the system may name anyone
+  who can own leads; anyone else may name only themselves;
+- otherwise a person owns what they capture (the rep who met someone at an event, the marketer who
+  captures into awareness);
+- an integration's or the system's capture is routed by the routing of the active rules for moves into the
+  first stage, else owned by its source campaign's owner, else refused with a message saying what to set.
+Whatever the path, the capturer must be able to see the lead they made, or nothing is committed (403).
+"""
+
+from dataclasses import asdict
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.choices import Role
 from accounts.models import User
+from funnel.exceptions import NoOwner, NotAllowed
 from funnel.models import Stage, Transition
+from funnel.services import routing
+from funnel.services.checks import Check
+from funnel.services.config import funnel_config
+from leads import selectors as lead_selectors
 from leads import services as lead_services
 from leads.choices import INITIAL_STAGE
 from leads.exceptions import DuplicateLead
 from leads.models import Lead
 
+ASSIGNERS = frozenset({Role.SALES_MANAGER, Role.MARKETING_MANAGER, Role.REVENUE_LEADER, Role.ADMIN, Role.INTEGRATION})
+ROUTED_CAPTURERS = frozenset({Role.INTEGRATION})
+
+
+def _check_named_owner(actor: User | None, owner: User) -> None:
+    if owner.role == Role.INTEGRATION or not owner.is_active:
+        raise ValidationError({"owner": f"{owner.get_username()} cannot own leads."})
+    if actor is not None and owner.pk != actor.pk and actor.role not in ASSIGNERS and not actor.is_superuser:
+        raise NotAllowed(
+            f"A {actor.get_role_display().lower()} captures leads for themselves; "
+            "a manager, revenue leader or administrator assigns them to someone else."
+        )
+
+
+def _route(actor: User | None, lead: Lead) -> tuple[User, Check | None]:
+    """The owner of a capture nobody named an owner for, and the routing check to record."""
+    if actor is not None and actor.role not in ROUTED_CAPTURERS:
+        return actor, None
+    rules = funnel_config().rules_for(None, INITIAL_STAGE)
+    owner, check = routing.route(rules, lead)
+    if owner is not None and check is not None and check.passed:
+        return owner, check
+    campaign = lead.source_campaign
+    if campaign is not None and campaign.owner_id and campaign.owner.is_active:
+        return campaign.owner, Check("capture", "routing", True, f"owned by {campaign.name}'s owner")
+    raise NoOwner(
+        "Nobody would own this lead: name an owner, give a source campaign that has an owner, or ask an "
+        f"administrator for a handoff rule that routes new leads (moves into {INITIAL_STAGE})."
+    )
+
+
+def _duplicate(actor: User | None, existing: Lead | None) -> DuplicateLead:
+    error = DuplicateLead(existing)
+    return error if actor is None else lead_selectors.duplicate_for(user=actor, error=error)
+
 
 def lead_create(*, actor: User | None, data: dict, owner: User | None = None, at: datetime | None = None) -> Lead:
-    """Creates a lead at the first stage. `data` holds editable lead fields (plus `company_domain`); a lead
-    with the same normalised email raises DuplicateLead naming the existing one."""
+    """Creates a lead at the first stage, owned as the capture policy above says. `data` holds editable lead
+    fields (plus `company_domain`). Raises DuplicateLead (naming the existing lead only to an actor who may
+    see it), NotAllowed when the actor may not name that owner or would not see the lead, NoOwner when an
+    integration's capture has nobody to go to. `actor` None is the system (demo, jobs)."""
     data = dict(data)
     lead_services.check_editable(data)
+    if owner is not None:
+        _check_named_owner(actor, owner)
     now = at or timezone.now()
     existing = lead_services.lead_duplicate_find(email=data.get("email", ""))
     if existing is not None:
-        raise DuplicateLead(existing)
+        raise _duplicate(actor, existing)
     domain = data.pop("company_domain", "")
-    stage = Stage.objects.get(pk=INITIAL_STAGE)
     lead = Lead(
         **data,
         email_normalized=lead_services.email_normalize(data.get("email", "")),
         stage=INITIAL_STAGE,
         stage_entered_at=now,
         created_at=now,
-        owning_function=stage.owning_function,
-        owner=owner,
-        team_id=owner.team_id if owner else None,
+        owning_function=Stage.objects.get(pk=INITIAL_STAGE).owning_function,
     )
-    lead.full_clean(validate_unique=False, exclude=["company"])
+    lead.full_clean(validate_unique=False, exclude=["company", "owner", "team"])
     try:
         with transaction.atomic():
-            lead.company = lead_services.company_resolve(domain=domain, name=data.get("company_name", ""))
-            lead.save()
-            Transition.objects.create(
-                lead=lead,
-                from_stage=None,
-                to_stage=INITIAL_STAGE,
-                actor=actor,
-                occurred_at=now,
-                reason="Captured",
-                to_owner=owner,
-            )
+            _write(lead, actor, owner, domain, data.get("company_name", ""), now)
     except IntegrityError:  # a concurrent capture of the same email won the unique key
-        raise DuplicateLead(lead_services.lead_duplicate_find(email=data.get("email", ""))) from None
+        raise _duplicate(actor, lead_services.lead_duplicate_find(email=data.get("email", ""))) from None
     return lead
+
+
+def _write(lead: Lead, actor: User | None, owner: User | None, domain: str, company_name: str, now) -> None:
+    lead.company = lead_services.company_resolve(domain=domain, name=company_name)
+    check = None
+    if owner is None:
+        owner, check = _route(actor, lead)
+    lead.owner, lead.team_id = owner, owner.team_id
+    lead.save()
+    Transition.objects.create(
+        lead=lead,
+        from_stage=None,
+        to_stage=INITIAL_STAGE,
+        actor=actor,
+        occurred_at=now,
+        reason="Captured",
+        to_owner=owner,
+        rule_results=[asdict(check)] if check else [],
+    )
+    if actor is not None and not lead_selectors.lead_list(user=actor).filter(pk=lead.pk, full_access=True).exists():
+        # Raised inside the transaction, so the lead, its company and its history row are all rolled back.
+        raise NotAllowed(f"You would not be able to see a lead owned by {owner.get_username()}; pick an owner you see.")

@@ -64,7 +64,7 @@ def _precondition_checks(rule: HandoffRule, ctx: preconditions.Context) -> list[
     checks = []
     for spec in rule.preconditions:
         label, outcome = preconditions.evaluate_precondition(spec, ctx)
-        checks.append(Check(rule.name, label, outcome.passed, outcome.reason, rule.pk))
+        checks.append(Check(rule.name, label, outcome.passed, outcome.reason, rule.pk, fields=outcome.fields))
     return checks
 
 
@@ -83,17 +83,21 @@ def _involved_user(role: str, lead: Lead) -> User | None:
 def _escalation_check(rule, spec, lead, ctx, actor, to_stage, effects) -> Check:
     label = escalations.describe(spec)
     trigger = escalations.triggered(spec, ctx.lead)
+
+    def check(passed: bool, reason: str, remedy: str = "") -> Check:
+        return Check(rule.name, label, passed, reason, rule.pk, remedy=remedy, fields=trigger.fields)
+
     if not trigger.passed:
-        return Check(rule.name, label, True, f"not triggered ({trigger.reason})", rule.pk)
+        return check(True, f"not triggered ({trigger.reason})")
     role_label = spec["role"].replace("_", " ")
     if spec["action"] == escalations.INVOLVE:
         user = _involved_user(spec["role"], lead)
         if user is None:
-            return Check(rule.name, label, False, f"no active user is a {role_label} to involve", rule.pk)
+            return check(False, f"no active user is a {role_label} to involve")
         effects.involve.append((user, f"{rule.name}: {label}"))
-        return Check(rule.name, label, True, f"{user.get_username()} involved ({trigger.reason})", rule.pk)
+        return check(True, f"{user.get_username()} involved ({trigger.reason})")
     if actor is not None and actor.role == spec["role"]:
-        return Check(rule.name, label, True, f"moved by a {role_label} ({trigger.reason})", rule.pk)
+        return check(True, f"moved by a {role_label} ({trigger.reason})")
     approval = (
         ApprovalRequest.objects.select_for_update()
         .filter(lead=lead, to_stage=to_stage, rule=rule, status=ApprovalStatus.APPROVED, used_by__isnull=True)
@@ -101,9 +105,9 @@ def _escalation_check(rule, spec, lead, ctx, actor, to_stage, effects) -> Check:
     )
     if approval is not None:
         effects.approvals.append(approval)
-        return Check(rule.name, label, True, f"approved by {approval.decided_by.get_username()}", rule.pk)
+        return check(True, f"approved by {approval.decided_by.get_username()}")
     reason = f"needs approval by a {role_label} ({trigger.reason}); request an approval first"
-    return Check(rule.name, label, False, reason, rule.pk, remedy="request_approval")
+    return check(False, reason, remedy="request_approval")
 
 
 def evaluate_rules(lead: Lead, to_stage: str, actor: User | None, now: datetime, config: FunnelConfig):

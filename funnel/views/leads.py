@@ -20,11 +20,10 @@ from funnel.services.config import funnel_config
 from funnel.views.common import error_message
 from leads import selectors as lead_selectors
 from leads import services as lead_services
-from leads.api.serializers import SALES_ONLY_FIELDS
 from leads.choices import Stage
 from leads.exceptions import DuplicateLead
 from leads.filters import LeadFilter
-from leads.models import Lead
+from leads.models import SALES_ONLY_FIELDS, Lead
 
 PAGE_SIZE = 50
 # The lead's fields on its page; SALES_ONLY_FIELDS among them are hidden from marketing-only viewers.
@@ -67,7 +66,7 @@ def _keyset_page(request, leads) -> tuple[list[Lead], str | None, str | None]:
 
 @login_required
 def lead_list(request):
-    leads = lead_selectors.lead_list(user=request.user).select_related("owner", "company", "source_campaign")
+    leads = lead_selectors.lead_list(user=request.user).select_related("owner", "team", "company", "source_campaign")
     filters = LeadFilter(request.GET, queryset=leads)
     rows, older, newest = _keyset_page(request, filters.qs)
     context = {
@@ -88,13 +87,14 @@ def lead_create(request):
     duplicate = None
     if request.method == "POST" and form.is_valid():
         try:
-            lead = intake.lead_create(actor=request.user, data=form.cleaned_data, owner=request.user)
+            lead = intake.lead_create(actor=request.user, data=form.cleaned_data)
         except DuplicateLead as exc:
-            exc = lead_selectors.duplicate_for(user=request.user, error=exc)
             duplicate = exc.existing
             form.add_error("email", exc.message)
         except ValidationError as exc:
             forms.add_service_errors(form, exc)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
         else:
             messages.success(request, f"Lead {lead.name} captured at {lead.get_stage_display()}.")
             return redirect("lead-detail", lead_id=lead.pk)
@@ -114,6 +114,13 @@ def _field_rows(lead: Lead) -> list[tuple[str, object]]:
             value = date_format(timezone.localtime(value), "Y-m-d H:i")
         rows.append((Lead._meta.get_field(name).verbose_name, value))
     return rows
+
+
+def _history(request, lead: Lead) -> list:
+    history = list(selectors.transition_list(user=request.user, lead_id=lead.pk))
+    for transition in history:
+        transition.checks = selectors.rule_results_for(transition.rule_results, full_access=lead.full_access)
+    return history
 
 
 def _reachable(lead: Lead) -> list[tuple[str, str]]:
@@ -137,7 +144,7 @@ def _lead_page(
         "move_error": move_error and forms.error_lines(move_error),
         "needs_approval": any(c.get("remedy") == "request_approval" for c in failed),
         "approval_form": forms.ApprovalAskForm(initial={"to_stage": (move_initial or {}).get("to_stage")}),
-        "history": selectors.transition_list(user=request.user, lead_id=lead.pk),
+        "history": _history(request, lead),
         "handoffs": selectors.handoff_list(user=request.user).filter(lead_id=lead.pk).select_related("reject_reason"),
         "approvals": selectors.approval_request_list(user=request.user).filter(lead_id=lead.pk),
         "call_reports": selectors.call_report_list(lead_id=lead.pk)[:20],
@@ -200,7 +207,12 @@ def lead_move(request, lead_id: int):
     owner = (
         f"; owner {done.to_owner.get_username()}" if done.to_owner_id != done.from_owner_id and done.to_owner else ""
     )
-    messages.success(request, f"Moved from {done.get_from_stage_display()} to {done.get_to_stage_display()}{owner}.")
+    moved = f"Moved {lead.name} from {done.get_from_stage_display()} to {done.get_to_stage_display()}{owner}"
+    if not lead_selectors.lead_list(user=request.user).filter(pk=lead.pk).exists():
+        # Handed to a side the mover does not see: its page would be a 404, so go back to the list.
+        messages.success(request, f"{moved}. It is now in their hands, outside your leads.")
+        return redirect("lead-list")
+    messages.success(request, f"{moved}.")
     return redirect("lead-detail", lead_id=lead.pk)
 
 

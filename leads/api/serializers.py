@@ -2,10 +2,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from crm.models import Campaign
-from leads.models import EDITABLE_FIELDS, Lead
-
-# Hidden from users who see a lead's marketing data only (see leads.selectors).
-SALES_ONLY_FIELDS = ("expected_value", "currency", "has_budget", "has_authority", "has_need", "has_timeline", "phone")
+from leads.models import EDITABLE_FIELDS, SALES_ONLY_FIELDS, Lead
 
 
 class NamedRefSerializer(serializers.Serializer):
@@ -97,7 +94,14 @@ class LeadWriteSerializer(serializers.ModelSerializer):
 
 
 class LeadCreateSerializer(LeadWriteSerializer):
-    owner = serializers.IntegerField(required=False, allow_null=True, help_text="Initial owner's user id.")
+    owner = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text="Initial owner's user id. Managers, revenue leaders, administrators and integrations may name "
+        "anyone; others only themselves. Omitted: a person owns what they capture; an integration's capture is "
+        "routed by the rules for moves into awareness, else goes to its source campaign's owner.",
+    )
 
     class Meta(LeadWriteSerializer.Meta):
         fields = [*LeadWriteSerializer.Meta.fields, "owner"]

@@ -1,10 +1,7 @@
-"""Funnel fixtures: signed-off definitions, a lead at each point of the story, rule builders."""
+"""Funnel test helpers: criteria the tests sign off and `move`, a transition as a request makes it.
+The fixtures (signed, make_lead, rule) are in tests/conftest.py: every app's tests use them."""
 
-import pytest
-
-from funnel.models import HandoffRule, LeadDefinition
-from funnel.services.definitions import definition_version_propose, definition_version_sign_off
-from funnel.services.intake import lead_create
+from funnel.models import HandoffRule
 
 MQL = {"conditions": [{"field": "score", "op": "gte", "value": 40}]}
 SQL = {
@@ -13,42 +10,6 @@ SQL = {
         {"field": "expected_value", "op": "present"},
     ]
 }
-
-
-@pytest.fixture
-def signed(people):
-    """signed("MQL", criteria) → an active version signed by the marketing and the sales manager."""
-
-    def make(code, criteria):
-        definition = LeadDefinition.objects.get(code=code)
-        version = definition_version_propose(definition=definition, criteria=criteria, proposed_by=people["marketer"])
-        definition_version_sign_off(version_id=version.pk, user=people["marketing_manager"])
-        return definition_version_sign_off(version_id=version.pk, user=people["sales_manager"])
-
-    return make
-
-
-@pytest.fixture
-def make_lead(people):
-    counter = iter(range(1, 10_000))
-
-    def make(owner=None, **fields):
-        n = next(counter)
-        data = {"last_name": f"Lead {n}", "email": f"lead{n}@buyer{n}.example", **fields}
-        return lead_create(actor=people["admin"], data=data, owner=owner or people["marketer"])
-
-    return make
-
-
-@pytest.fixture
-def rule(people):
-    """rule(name, **fields) → a saved HandoffRule (validated the way the API and admin validate)."""
-    from funnel.services.rules import handoff_rule_save
-
-    def make(name, **fields):
-        return handoff_rule_save(actor=people["admin"], data={"name": name, **fields})
-
-    return make
 
 
 def move(lead, to_stage, actor, **kwargs):

@@ -84,6 +84,7 @@ def test_min_score_rule_passes_and_fails_and_lists_the_rule(make_lead, people, r
             "reason": "score is 0",
             "rule_id": failed[0]["rule_id"],
             "remedy": "",
+            "fields": ("score",),
         }
     ]
     Lead.objects.filter(pk=lead.pk).update(score=30)

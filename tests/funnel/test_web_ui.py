@@ -132,7 +132,7 @@ def test_move_form_changes_the_stage_and_writes_one_transition(client, people):
     assert Lead.objects.get(pk=lead.pk).stage == "interest"
     assert Transition.objects.filter(lead=lead).count() == before + 1
     page = client.get(detail(lead)).content.decode()
-    assert "Moved from Awareness to Interest" in page
+    assert f"Moved {lead.name} from Awareness to Interest." in page
     assert "Asked for a demo" in page
 
 

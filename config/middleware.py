@@ -1,0 +1,40 @@
+"""API error plumbing that must run outside DRF: bodies refused before they are read, and exceptions that
+escape a view turned into problem documents in every DEBUG setting (DEBUG's technical 500 page is HTML)."""
+
+import logging
+
+from django.conf import settings
+
+from config import problems
+
+logger = logging.getLogger("django.request")
+
+
+class ApiErrorMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if problems.is_api(request) and self._declared_too_large(request):
+            return problems.problem_response(413, problems.PayloadTooLarge.default_detail, "too_large")
+        return self.get_response(request)
+
+    @staticmethod
+    def _declared_too_large(request) -> bool:
+        """A Content-Length above the limit is refused before a byte of the body is read."""
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        try:
+            return limit is not None and int(request.META.get("CONTENT_LENGTH") or 0) > limit
+        except ValueError:
+            return False
+
+    def process_exception(self, request, exception):
+        if not problems.is_api(request):
+            return None
+        client_error = problems.suspicious_to_api_exception(exception)
+        if client_error is not None:
+            return problems.problem_response(
+                client_error.status_code, str(client_error.detail), str(client_error.get_codes())
+            )
+        logger.error("Internal Server Error: %s", request.path, exc_info=exception, extra={"request": request})
+        return problems.server_error(request)

@@ -2,7 +2,11 @@
 """The project's two commands, runnable with nothing but Python 3.11:
 
     python3 run.py          set up and run the product: venv, install, migrate, demo data, web + worker + beat
+    python3 run.py --dev    the same in development mode (DEBUG on: tracebacks in the browser)
     python3 run.py test     run every quality gate and the whole test suite
+
+The product runs production-like by default: DEBUG off, a secret key generated once into the data folder,
+static files served by whitenoise, the product's own error pages.
 
 With no DATABASE_URL an embedded PostgreSQL is started (data in .data/pg); with no REDIS_URL Celery uses a
 filesystem broker in .data/broker, so worker and beat still run as real processes. See README.md.
@@ -144,8 +148,9 @@ def stop_processes(processes: list[subprocess.Popen], grace: float = 15) -> None
 
 def print_welcome(host: str, port: int, demo_report: str) -> None:
     url = f"http://{host}:{port}/"
+    mode = "development mode: DEBUG on" if debug_on() else "production-like: DEBUG off"
     print(f"\n{demo_report.strip()}", flush=True)
-    print(f"\nThe CRM is running at {url}  (API docs: {url}api/docs/, admin: {url}admin/)", flush=True)
+    print(f"\nThe CRM is running at {url}  ({mode}; API docs: {url}api/docs/, admin: {url}admin/)", flush=True)
     print("Press Ctrl+C to stop.\n", flush=True)
 
 
@@ -153,10 +158,40 @@ def _interrupt(signum, frame) -> NoReturn:  # noqa: ARG001 - signal handler sign
     raise KeyboardInterrupt
 
 
-def up() -> int:
-    os.environ.setdefault("DEBUG", "true")
+def debug_on() -> bool:
+    return os.environ.get("DEBUG", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def secret_key() -> str:
+    """The key in DATA_DIR/secret_key, generated on first use: sessions survive restarts, no key is committed."""
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+def serve_env(host: str, dev: bool) -> None:
+    """Production settings for serving on this machine over plain HTTP; `dev` (or DEBUG=true) for tracebacks.
+    The real environment and .env win over every default set here."""
+    if dev:
+        os.environ["DEBUG"] = "true"
+    os.environ.setdefault("DEBUG", "false")
+    if debug_on():
+        return
+    os.environ.setdefault("SECRET_KEY", secret_key())
+    local = ["localhost", "127.0.0.1", "[::1]"] + ([host] if host not in ("0.0.0.0", "::", "127.0.0.1") else [])
+    os.environ.setdefault("ALLOWED_HOSTS", ",".join(local))
+    # Plain HTTP here: no TLS to redirect to, and cookies marked Secure would not be sent back.
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+    os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
+    os.environ.setdefault("SECURE_COOKIES", "false")
+
+
+def up(dev: bool = False) -> int:
     host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "8000"))
     check_data_dir()
+    serve_env(host, dev)
     if not port_is_free(host, port):
         fail(f"port {port} on {host} is already in use; stop what uses it or set PORT, e.g. PORT=8001.")
     started_db = ensure_database()
@@ -237,11 +272,11 @@ def main() -> int:
     ensure_venv()
     load_dotenv()
     args = sys.argv[1:]
-    if not args or args[0] == "up":
-        return up()
+    if not args or args[0] in ("up", "--dev"):
+        return up(dev="--dev" in args)
     if args[0] == "test":
         return test(args[1:])
-    fail(f"unknown command {args[0]!r}; use `python3 run.py` or `python3 run.py test [pytest args]`.")
+    fail(f"unknown command {args[0]!r}; use `python3 run.py [--dev]` or `python3 run.py test [pytest args]`.")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Length, Lower
+from django.db.models.lookups import LessThanOrEqual
 
 from crm.choices import CampaignStatus, Channel, InteractionChannel, Segment
 
@@ -88,7 +89,7 @@ class CallReport(models.Model):
     occurred_on = models.DateField()
     channel = models.CharField(max_length=10, choices=InteractionChannel.choices)
     outcome = models.CharField(max_length=200)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=5000)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -99,6 +100,7 @@ class CallReport(models.Model):
             models.CheckConstraint(
                 condition=Q(lead__isnull=False) | Q(company__isnull=False), name="callreport_has_subject"
             ),
+            models.CheckConstraint(condition=LessThanOrEqual(Length("notes"), 5000), name="callreport_notes_length"),
         ]
 
     def __str__(self) -> str:

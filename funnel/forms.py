@@ -8,8 +8,9 @@ from django.core.exceptions import ValidationError
 from django.forms.models import fields_for_model
 
 from crm.choices import InteractionChannel
+from crm.models import CallReport
 from funnel.choices import SignOffSide
-from funnel.models import RejectionReason
+from funnel.models import LeadDefinitionVersion, RejectionReason
 from leads.choices import Stage
 from leads.models import CONTACT_FIELDS, FACT_FIELDS, FIT_FIELDS, Lead
 
@@ -72,7 +73,11 @@ class CallReportForm(forms.Form):
     occurred_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Date")
     channel = forms.ChoiceField(choices=InteractionChannel.choices)
     outcome = forms.CharField(max_length=200)
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=CallReport._meta.get_field("notes").max_length,
+    )
 
 
 class HandoffRejectForm(forms.Form):
@@ -106,7 +111,12 @@ class ProposeForm(forms.Form):
         help_text='{"conditions": [{"field": "score", "op": "gte", "value": 40}, '
         '{"facts": ["budget", "authority", "need", "timeline"], "at_least": 3}]}',
     )
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="What changed and why.")
+    note = forms.CharField(
+        required=False,
+        max_length=LeadDefinitionVersion._meta.get_field("note").max_length,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="What changed and why.",
+    )
 
 
 def error_lines(exc: Exception) -> list[str]:

@@ -49,7 +49,7 @@ class Lead(models.Model):
         "accounts.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="leads", editable=False
     )
     outcome_reason = models.CharField(
-        max_length=300, blank=True, editable=False, help_text="Why the lead was lost or sent to nurture."
+        max_length=500, blank=True, editable=False, help_text="Why the lead was lost or sent to nurture."
     )
     source_campaign = models.ForeignKey(
         "crm.Campaign", null=True, blank=True, on_delete=models.PROTECT, related_name="sourced_leads"

@@ -1,5 +1,6 @@
 """Fixtures shared by every test: a small company (teams, one user per role) and a client per role and auth mode."""
 
+import importlib
 import os
 
 import pytest
@@ -88,6 +89,17 @@ def token_client_for():
         return client
 
     return make
+
+
+@pytest.fixture
+def funnel_defaults(transactional_db):
+    """Transactional tests flush the database after each test, data-migration rows included: put them back."""
+    from django.apps import apps
+
+    from funnel.models import Stage
+
+    if not Stage.objects.exists():
+        importlib.import_module("funnel.migrations.0002_funnel_defaults").forwards(apps, None)
 
 
 @pytest.fixture

@@ -18,6 +18,11 @@ from funnel.models import (
 from leads.choices import Stage as StageKey
 
 
+def _limit(model, field: str) -> int:
+    """A free-text field's limit, read from the model that the database constraint also holds."""
+    return model._meta.get_field(field).max_length
+
+
 class StageSerializer(serializers.ModelSerializer):
     label = serializers.CharField(source="get_key_display", read_only=True)
     moves_to = serializers.SerializerMethodField(help_text="Stages a lead here may move to.")
@@ -116,7 +121,9 @@ class HandoffSerializer(serializers.ModelSerializer):
 
 class HandoffRejectSerializer(serializers.Serializer):
     reason_code = serializers.CharField(help_text="A code from /api/v1/rejection-reasons/.")
-    note = serializers.CharField(required=False, allow_blank=True, help_text="Free text; required for 'other'.")
+    note = serializers.CharField(
+        required=False, allow_blank=True, max_length=_limit(Handoff, "reject_note"), help_text="Required for 'other'."
+    )
 
 
 class RejectionReasonSerializer(serializers.ModelSerializer):
@@ -165,7 +172,7 @@ class LeadDefinitionSerializer(serializers.ModelSerializer):
 
 class ProposeSerializer(serializers.Serializer):
     criteria = serializers.JSONField(help_text='{"conditions": [...]}: see the criteria language in the README.')
-    note = serializers.CharField(required=False, allow_blank=True)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=_limit(LeadDefinitionVersion, "note"))
 
 
 class SignOffSerializer(serializers.Serializer):
@@ -229,7 +236,7 @@ class ApprovalCreateSerializer(serializers.Serializer):
 
 
 class DecisionSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=_limit(ApprovalRequest, "note"))
 
 
 class SlaBreachSerializer(serializers.ModelSerializer):

@@ -42,6 +42,15 @@ OPERATORS: dict[str, tuple[str, ...]] = {
 }
 NO_VALUE = {"present", "absent", "is_true", "is_false"}
 SYMBOLS = {"eq": "=", "ne": "≠", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤", "in": "in", "not_in": "not in"}
+# The ranges the lead's own columns hold: a threshold outside them can never be met (or never fail).
+NUMBER_RANGES = {
+    "score": (Decimal(0), Decimal(100)),
+    "expected_value": (Decimal(0), Decimal("999999999999.99")),
+    "employees": (Decimal(0), Decimal(2**31 - 1)),
+}
+MAX_CONDITIONS = 50
+MAX_TEXT = 200
+MAX_CHOICES = 100
 
 
 @dataclass(frozen=True)
@@ -52,30 +61,54 @@ class Result:
     fields: tuple[str, ...] = ()  # the lead fields whose values `passed` and `reason` reveal
 
 
-def _validate_value(where: str, kind: str, op: str, condition: Mapping) -> list[str]:
+def shown(value: object) -> str:
+    """A value as an error message quotes it: never more than a line, whatever was sent."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:37]}..."
+
+
+def is_text(value: object, limit: int = MAX_TEXT) -> bool:
+    return isinstance(value, str) and len(value) <= limit
+
+
+def as_number(value: object) -> Decimal | None:
+    """The finite number a criteria value stands for (int, float or numeric string), else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str) or len(str(value)) > 40:
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def _validate_value(where: str, field: str, op: str, condition: Mapping) -> list[str]:
     if op in NO_VALUE:
         return [f"{where}.value: operator {op} takes no value."] if "value" in condition else []
     if "value" not in condition:
         return [f"{where}.value: operator {op} needs a value."]
     value = condition["value"]
     if op in ("in", "not_in"):
-        if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-            return [f"{where}.value: operator {op} needs a non-empty list of strings."]
+        if not isinstance(value, list) or not 0 < len(value) <= MAX_CHOICES or not all(map(is_text, value)):
+            return [f"{where}.value: operator {op} needs a list of 1 to {MAX_CHOICES} strings of at most {MAX_TEXT}."]
         return []
-    if kind == NUMBER:
-        if isinstance(value, bool) or not isinstance(value, int | float | str):
-            return [f"{where}.value: {value!r} is not a number."]
-        try:
-            Decimal(str(value))
-        except InvalidOperation:
-            return [f"{where}.value: {value!r} is not a number."]
+    if FIELDS[field] == NUMBER:
+        low, high = NUMBER_RANGES[field]
+        number = as_number(value)
+        if number is None or not low <= number <= high:
+            return [f"{where}.value: {shown(value)} is not a number from {low} to {high}."]
         return []
-    return [] if isinstance(value, str) else [f"{where}.value: {value!r} is not a string."]
+    return [] if is_text(value) else [f"{where}.value: {shown(value)} is not a string of at most {MAX_TEXT}."]
 
 
 def _validate_facts(where: str, condition: Mapping) -> list[str]:
     facts = condition["facts"]
-    if not isinstance(facts, list) or not facts or any(f not in FACTS for f in facts) or len(set(facts)) < len(facts):
+    if (
+        not isinstance(facts, list)
+        or not facts
+        or not all(isinstance(f, str) and f in FACTS for f in facts)
+        or len(set(facts)) < len(facts)
+    ):
         return [f"{where}.facts: must be a list of distinct facts from {', '.join(FACTS)}."]
     at_least = condition.get("at_least", len(facts))
     if isinstance(at_least, bool) or not isinstance(at_least, int) or not 1 <= at_least <= len(facts):
@@ -87,29 +120,31 @@ def validate_condition(condition: object, where: str) -> list[str]:
     """Every problem with one condition, each prefixed with where it is (e.g. "conditions[2].op")."""
     if not isinstance(condition, Mapping):
         return [f"{where}: must be an object."]
-    if "label" in condition and not isinstance(condition["label"], str):
-        return [f"{where}.label: must be a string."]
+    if "label" in condition and not is_text(condition["label"]):
+        return [f"{where}.label: must be a string of at most {MAX_TEXT} characters."]
     if "facts" in condition:
         extra = set(condition) - {"facts", "at_least", "label"}
         return [f"{where}: unknown key(s) {', '.join(sorted(extra))}."] if extra else _validate_facts(where, condition)
     field = condition.get("field")
-    if field not in FIELDS:
-        return [f"{where}.field: {field!r} is not a lead field; use one of {', '.join(FIELDS)}."]
+    if not isinstance(field, str) or field not in FIELDS:
+        return [f"{where}.field: {shown(field)} is not a lead field; use one of {', '.join(FIELDS)}."]
     extra = set(condition) - {"field", "op", "value", "label"}
     if extra:
         return [f"{where}: unknown key(s) {', '.join(sorted(extra))}."]
     kind, op = FIELDS[field], condition.get("op")
-    if op not in OPERATORS[kind]:
-        return [f"{where}.op: {op!r} is not an operator for {kind} field {field}; use {', '.join(OPERATORS[kind])}."]
-    return _validate_value(where, kind, op, condition)
+    if not isinstance(op, str) or op not in OPERATORS[kind]:
+        return [
+            f"{where}.op: {shown(op)} is not an operator for {kind} field {field}; use {', '.join(OPERATORS[kind])}."
+        ]
+    return _validate_value(where, field, op, condition)
 
 
 def validate_criteria(document: object) -> list[str]:
     if not isinstance(document, Mapping) or set(document) != {"conditions"}:
         return ['criteria: must be an object with exactly one key, "conditions".']
     conditions = document["conditions"]
-    if not isinstance(conditions, list) or not conditions:
-        return ["criteria.conditions: must be a non-empty list."]
+    if not isinstance(conditions, list) or not 0 < len(conditions) <= MAX_CONDITIONS:
+        return [f"criteria.conditions: must be a list of 1 to {MAX_CONDITIONS} conditions."]
     errors: list[str] = []
     for index, condition in enumerate(conditions):
         errors += validate_condition(condition, f"criteria.conditions[{index}]")
@@ -142,7 +177,7 @@ def _compare(op: str, actual: object, expected: object, kind: str) -> bool:
     if op in ("in", "not_in"):
         return (str(actual) in expected) is (op == "in")  # type: ignore[operator]
     if kind == NUMBER:
-        actual, expected = Decimal(str(actual)), Decimal(str(expected))
+        actual, expected = Decimal(str(actual)), as_number(expected)
     comparisons = {
         "eq": actual == expected,
         "ne": actual != expected,

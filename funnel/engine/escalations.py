@@ -13,9 +13,12 @@ from funnel.engine import conditions
 INVOLVE, APPROVE = "involve", "approve"
 
 
+MAX_ESCALATIONS = 10
+
+
 def validate_escalations(specs: object) -> list[str]:
-    if not isinstance(specs, list):
-        return ["escalations: must be a list."]
+    if not isinstance(specs, list) or len(specs) > MAX_ESCALATIONS:
+        return [f"escalations: must be a list of at most {MAX_ESCALATIONS}."]
     errors: list[str] = []
     for index, spec in enumerate(specs):
         where = f"escalations[{index}]"
@@ -27,7 +30,9 @@ def validate_escalations(specs: object) -> list[str]:
             errors.append(f"{where}: unknown key(s) {', '.join(sorted(extra))}.")
         errors += conditions.validate_condition(spec.get("when"), f"{where}.when")
         if spec.get("role") not in Role.values:
-            errors.append(f"{where}.role: {spec.get('role')!r} is not a role; use {', '.join(Role.values)}.")
+            errors.append(
+                f"{where}.role: {conditions.shown(spec.get('role'))} is not a role; use {', '.join(Role.values)}."
+            )
         if spec.get("action") not in (INVOLVE, APPROVE):
             errors.append(f"{where}.action: must be involve or approve.")
     return errors

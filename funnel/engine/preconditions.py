@@ -88,7 +88,9 @@ class DefinitionMet(Precondition):
     @classmethod
     def validate_params(cls, spec, where):
         level = spec["level"]
-        return [] if isinstance(level, str) and level else [f"{where}.level: must name a definition, e.g. MQL."]
+        if isinstance(level, str) and 0 < len(level) <= 20:
+            return []
+        return [f"{where}.level: must name a definition, e.g. MQL."]
 
     @classmethod
     def describe(cls, spec):
@@ -117,8 +119,13 @@ class RequiredFields(Precondition):
     @classmethod
     def validate_params(cls, spec, where):
         fields = spec["fields"]
-        if not isinstance(fields, list) or not fields or any(f not in conditions.FIELDS for f in fields):
-            return [f"{where}.fields: must be a non-empty list of lead fields ({', '.join(conditions.FIELDS)})."]
+        if (
+            not isinstance(fields, list)
+            or not fields
+            or not all(isinstance(f, str) and f in conditions.FIELDS for f in fields)
+            or len(set(fields)) < len(fields)
+        ):
+            return [f"{where}.fields: must be a list of distinct lead fields ({', '.join(conditions.FIELDS)})."]
         return []
 
     @classmethod
@@ -175,17 +182,22 @@ class CallReportWithinDays(Precondition):
         return Outcome(age <= spec["days"], f"last call report {age} days ago ({last.isoformat()})")
 
 
+MAX_PRECONDITIONS = 20
+
+
 def validate_preconditions(specs: object) -> list[str]:
-    if not isinstance(specs, list):
-        return ["preconditions: must be a list."]
+    if not isinstance(specs, list) or len(specs) > MAX_PRECONDITIONS:
+        return [f"preconditions: must be a list of at most {MAX_PRECONDITIONS}."]
     errors: list[str] = []
     for index, spec in enumerate(specs):
         where = f"preconditions[{index}]"
-        if not isinstance(spec, Mapping) or spec.get("kind") not in REGISTRY:
-            kind = spec.get("kind") if isinstance(spec, Mapping) else None
-            errors.append(f"{where}.kind: {kind!r} is not a precondition kind; use {', '.join(REGISTRY)}.")
+        kind = spec.get("kind") if isinstance(spec, Mapping) else None
+        if not isinstance(kind, str) or kind not in REGISTRY:
+            errors.append(
+                f"{where}.kind: {conditions.shown(kind)} is not a precondition kind; use {', '.join(REGISTRY)}."
+            )
             continue
-        errors += REGISTRY[spec["kind"]].validate(spec, where)
+        errors += REGISTRY[kind].validate(spec, where)
     return errors
 
 

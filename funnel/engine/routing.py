@@ -10,11 +10,25 @@ the service loads the team members and locks the round-robin cursor.
 
 from collections.abc import Mapping, Sequence
 
+from funnel.engine.conditions import shown
+
 MATCH_FIELDS = ("territory", "segment", "industry")
 
 
+MAX_MAP_ENTRIES = 500
+MAX_ID = 2**63 - 1
+
+
 def _is_id(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
+def _valid_map(mapping: object) -> bool:
+    return (
+        isinstance(mapping, Mapping)
+        and 0 < len(mapping) <= MAX_MAP_ENTRIES
+        and all(isinstance(k, str) and len(k) <= 100 and _is_id(v) for k, v in mapping.items())
+    )
 
 
 def validate_routing(spec: object) -> list[str]:
@@ -22,8 +36,8 @@ def validate_routing(spec: object) -> list[str]:
         return ["routing: must be an object."]
     kind = spec.get("kind")
     allowed = {"keep": {"kind"}, "round_robin": {"kind", "team"}, "match": {"kind", "field", "map", "fallback_team"}}
-    if kind not in allowed:
-        return [f"routing.kind: {kind!r} is not a routing kind; use keep, round_robin or match."]
+    if not isinstance(kind, str) or kind not in allowed:
+        return [f"routing.kind: {shown(kind)} is not a routing kind; use keep, round_robin or match."]
     extra = set(spec) - allowed[kind]
     if extra:
         return [f"routing: unknown key(s) {', '.join(sorted(extra))} for kind {kind}."]
@@ -32,9 +46,8 @@ def validate_routing(spec: object) -> list[str]:
     if kind == "match":
         if spec.get("field") not in MATCH_FIELDS:
             return [f"routing.field: must be one of {', '.join(MATCH_FIELDS)}."]
-        mapping = spec.get("map")
-        if not isinstance(mapping, Mapping) or not mapping or not all(_is_id(v) for v in mapping.values()):
-            return ["routing.map: must map values of the field to user ids."]
+        if not _valid_map(spec.get("map")):
+            return [f"routing.map: must map 1 to {MAX_MAP_ENTRIES} values of the field to user ids."]
         if spec.get("fallback_team") is not None and not _is_id(spec["fallback_team"]):
             return ["routing.fallback_team: must be a team id or null."]
     return []

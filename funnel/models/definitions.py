@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 
 from funnel.choices import VersionStatus
 
@@ -10,11 +12,16 @@ class LeadDefinition(models.Model):
 
     code = models.SlugField(max_length=20, unique=True, help_text="Short name, e.g. MQL.")
     name = models.CharField(max_length=100)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=2000)
     rank = models.PositiveSmallIntegerField(unique=True, help_text="Order of the levels: MQL 1, SAL 2, SQL 3.")
 
     class Meta:
         ordering = ["rank"]
+        constraints = [
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("description"), 2000), name="definition_description_length"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.code
@@ -30,7 +37,7 @@ class LeadDefinitionVersion(models.Model):
     definition = models.ForeignKey(LeadDefinition, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField()
     criteria = models.JSONField()
-    note = models.TextField(blank=True, help_text="Why this version: what changed and why.")
+    note = models.TextField(blank=True, max_length=2000, help_text="Why this version: what changed and why.")
     status = models.CharField(max_length=12, choices=VersionStatus.choices, default=VersionStatus.PROPOSED)
     proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     proposed_at = models.DateTimeField(auto_now_add=True)
@@ -52,6 +59,7 @@ class LeadDefinitionVersion(models.Model):
                 fields=["definition"], condition=Q(status=VersionStatus.ACTIVE), name="definition_one_active_version"
             ),
             models.CheckConstraint(condition=Q(status__in=VersionStatus.values), name="definition_status_valid"),
+            models.CheckConstraint(condition=LessThanOrEqual(Length("note"), 2000), name="definition_note_length"),
             # The database itself refuses an active version that lacks either signature or has one person twice.
             models.CheckConstraint(
                 condition=~Q(status=VersionStatus.ACTIVE)

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 
 from accounts.choices import Function, Role
 from funnel.choices import ApprovalStatus, HandoffStatus, SlaKind
@@ -49,7 +51,7 @@ class Handoff(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     reject_reason = models.ForeignKey(RejectionReason, null=True, blank=True, on_delete=models.PROTECT)
-    reject_note = models.TextField(blank=True)
+    reject_note = models.TextField(blank=True, max_length=1000)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -70,6 +72,7 @@ class Handoff(models.Model):
                 condition=Q(status=HandoffStatus.PENDING) | Q(decided_at__isnull=False),
                 name="handoff_decision_has_time",
             ),
+            models.CheckConstraint(condition=LessThanOrEqual(Length("reject_note"), 1000), name="handoff_note_length"),
         ]
 
     def __str__(self) -> str:
@@ -110,7 +113,7 @@ class ApprovalRequest(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=1000)
     used_by = models.OneToOneField(
         "funnel.Transition", null=True, blank=True, on_delete=models.PROTECT, related_name="approval"
     )
@@ -123,6 +126,7 @@ class ApprovalRequest(models.Model):
                 condition=Q(status=ApprovalStatus.PENDING),
                 name="approval_one_pending",
             ),
+            models.CheckConstraint(condition=LessThanOrEqual(Length("note"), 1000), name="approval_note_length"),
         ]
 
     def __str__(self) -> str:

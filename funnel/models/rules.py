@@ -1,10 +1,17 @@
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 
 from funnel.choices import SlaClock
 from leads.choices import Stage as StageKey
+
+# A year of working days: an SLA longer than that is a typing mistake, and the clock arithmetic would run
+# past the calendar it searches.
+MAX_SLA_HOURS = 2000
 
 
 def _keep() -> dict:
@@ -36,7 +43,7 @@ class HandoffRule(models.Model):
     """
 
     name = models.CharField(max_length=120, unique=True)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=2000)
     is_active = models.BooleanField(default=True)
     priority = models.PositiveSmallIntegerField(default=100, help_text="Lower runs first; the first routing wins.")
     from_stages = ArrayField(models.CharField(max_length=16, choices=StageKey.choices), default=list, blank=True)
@@ -44,8 +51,12 @@ class HandoffRule(models.Model):
     preconditions = models.JSONField(default=list, blank=True)
     routing = models.JSONField(default=_keep, blank=True)
     escalations = models.JSONField(default=list, blank=True)
-    accept_within_hours = models.PositiveIntegerField(null=True, blank=True)
-    first_touch_within_hours = models.PositiveIntegerField(null=True, blank=True)
+    accept_within_hours = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(MAX_SLA_HOURS)]
+    )
+    first_touch_within_hours = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(MAX_SLA_HOURS)]
+    )
     sla_clock = models.CharField(
         max_length=10,
         choices=SlaClock.choices,
@@ -65,7 +76,16 @@ class HandoffRule(models.Model):
             ),
             models.CheckConstraint(condition=Q(to_stages__contained_by=StageKey.values), name="rule_to_stages_valid"),
             models.CheckConstraint(
-                condition=Q(accept_within_hours__isnull=True) | Q(accept_within_hours__gt=0), name="rule_sla_positive"
+                condition=Q(accept_within_hours__isnull=True) | Q(accept_within_hours__range=(1, MAX_SLA_HOURS)),
+                name="rule_sla_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(first_touch_within_hours__isnull=True)
+                | Q(first_touch_within_hours__range=(1, MAX_SLA_HOURS)),
+                name="rule_first_touch_sla_range",
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("description"), 2000), name="rule_description_length"
             ),
         ]
 

@@ -7,10 +7,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from config.validation import MAX_UTC_OFFSET
 from crm.choices import InteractionChannel
 from crm.models import CallReport
 from funnel.services.handoff_open import handoff_first_touch_record
 from leads.models import Lead
+
+CALL_REPORT_YEARS_BACK = 10  # older history is imported as notes, not as call reports that feed insight
 
 
 def call_report_log(
@@ -19,8 +22,13 @@ def call_report_log(
     """Records a call report on the lead (and its company); if `author` received the lead in a handoff whose
     first-touch clock still runs, this report is the first touch."""
     errors = {}
-    if occurred_on > timezone.localdate():
+    # "Today" somewhere on Earth: a rep in Auckland logs this morning's call before UTC has reached that date.
+    latest = (timezone.now() + MAX_UTC_OFFSET).date()
+    earliest = latest.replace(year=latest.year - CALL_REPORT_YEARS_BACK)
+    if occurred_on > latest:
         errors["occurred_on"] = "A call report describes something that happened: the date cannot be in the future."
+    elif occurred_on < earliest:
+        errors["occurred_on"] = f"A call report cannot be dated before {earliest.isoformat()}."
     if channel not in InteractionChannel.values:
         errors["channel"] = f"{channel!r} is not a channel; use {', '.join(InteractionChannel.values)}."
     if not outcome.strip():

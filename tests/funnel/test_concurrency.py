@@ -1,6 +1,5 @@
 """Concurrency claims, tested with real concurrent transactions on PostgreSQL (one connection per thread)."""
 
-import importlib
 import threading
 from collections import Counter
 from datetime import timedelta
@@ -21,14 +20,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
-def _funnel_defaults(transactional_db):
-    """Transactional tests flush the database after each test, data-migration rows included: put them back."""
-    from django.apps import apps
-
-    from funnel.models import Stage
-
-    if not Stage.objects.exists():
-        importlib.import_module("funnel.migrations.0002_funnel_defaults").forwards(apps, None)
+def _defaults(funnel_defaults):
+    pass
 
 
 def run_together(*calls):

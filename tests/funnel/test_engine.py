@@ -54,9 +54,9 @@ def test_malformed_criteria_name_the_bad_part():
         "criteria.conditions[1].field: 'favourite_colour' is not a lead field; use one of "
         + ", ".join(conditions.FIELDS)
         + ".",
-        "criteria.conditions[2].value: 'lots' is not a number.",
+        "criteria.conditions[2].value: 'lots' is not a number from 0 to 100.",
         "criteria.conditions[3].facts: must be a list of distinct facts from budget, authority, need, timeline.",
-        "criteria.conditions[4].value: operator in needs a non-empty list of strings.",
+        "criteria.conditions[4].value: operator in needs a list of 1 to 100 strings of at most 200.",
         "criteria.conditions[5].value: operator is_true takes no value.",
     ]
 
@@ -65,7 +65,9 @@ def test_criteria_must_be_an_object_with_conditions():
     assert conditions.validate_criteria("score > 40") == [
         'criteria: must be an object with exactly one key, "conditions".'
     ]
-    assert conditions.validate_criteria({"conditions": []}) == ["criteria.conditions: must be a non-empty list."]
+    assert conditions.validate_criteria({"conditions": []}) == [
+        "criteria.conditions: must be a list of 1 to 50 conditions."
+    ]
 
 
 def test_evaluation_says_which_criteria_pass_and_fail():
@@ -182,7 +184,7 @@ def test_routing_validation():
     assert routing.validate_routing({"kind": "round_robin", "team": 3}) == []
     assert routing.validate_routing({"kind": "round_robin"}) == ["routing.team: must be a team id."]
     assert routing.validate_routing({"kind": "match", "field": "territory", "map": {"EMEA": "bob"}}) == [
-        "routing.map: must map values of the field to user ids."
+        "routing.map: must map 1 to 500 values of the field to user ids."
     ]
     assert routing.validate_routing({"kind": "lottery"}) == [
         "routing.kind: 'lottery' is not a routing kind; use keep, round_robin or match."

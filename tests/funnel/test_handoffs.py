@@ -146,14 +146,25 @@ def test_a_call_report_by_the_receiver_is_the_first_touch(handed, people, client
 
 
 def test_a_call_report_in_the_future_is_refused(handed, people, client_for):
-    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    # Two days ahead of UTC is the future in every time zone (UTC+14 is at most one day ahead).
+    future = (timezone.now() + timedelta(days=2)).date().isoformat()
     response = client_for(people["rep"]).post(
         f"/api/v1/leads/{handed.lead_id}/call-reports/",
-        {"occurred_on": tomorrow, "channel": "call", "outcome": "Time travel"},
+        {"occurred_on": future, "channel": "call", "outcome": "Time travel"},
         format="json",
     )
     assert response.status_code == 400
     assert "occurred_on" in response.json()["errors"]
+
+
+def test_a_call_report_dated_today_in_the_easternmost_zone_is_accepted(handed, people, client_for):
+    today_in_kiribati = (timezone.now() + timedelta(hours=14)).date().isoformat()
+    response = client_for(people["rep"]).post(
+        f"/api/v1/leads/{handed.lead_id}/call-reports/",
+        {"occurred_on": today_in_kiribati, "channel": "call", "outcome": "Morning call"},
+        format="json",
+    )
+    assert response.status_code == 201
 
 
 def test_notifications_reach_the_receiver_and_can_be_marked_read(

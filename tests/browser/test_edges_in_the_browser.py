@@ -1,0 +1,48 @@
+"""Edges seen as a person sees them: the product's own error pages, and a long unbroken word that wraps
+instead of stretching the page."""
+
+from datetime import date
+
+import pytest
+
+from crm.models import CallReport
+from tests.browser.conftest import LAPTOP, PHONE, page_width
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+LONG_WORD = "Supercalifragilistic" * 100  # 2,000 characters, no space to break at
+
+
+@pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["laptop", "phone"])
+def test_a_missing_page_is_the_products_404_page_with_a_way_home(people, page_as, live_server, viewport):
+    page = page_as(people["rep"], viewport)
+    response = page.goto(f"{live_server.url}/leads/999999/")
+    assert response.status == 404
+    assert page.locator("h1").inner_text() == "Nothing here"
+    assert page.get_by_role("link", name="Go to your home page").is_visible()
+    assert "Traceback" not in page.content()
+    assert page_width(page) <= viewport["width"]
+
+
+@pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["laptop", "phone"])
+def test_a_long_unbroken_word_wraps_on_the_lead_page(people, page_as, live_server, make_lead, viewport):
+    lead = make_lead(owner=people["rep"], last_name="Wrap", company_name=LONG_WORD[:200], title=LONG_WORD[:100])
+    CallReport.objects.create(
+        lead=lead,
+        author=people["rep"],
+        occurred_on=date.today(),
+        channel="call",
+        outcome=LONG_WORD[:200],
+        notes=LONG_WORD,
+    )
+    page = page_as(people["rep"], viewport)
+    page.goto(f"{live_server.url}/leads/{lead.pk}/")
+    assert page.locator("h1").inner_text().startswith("Wrap")
+    assert page_width(page) <= viewport["width"]
+
+
+def test_a_long_unbroken_word_wraps_in_the_lead_list(people, page_as, live_server, make_lead):
+    make_lead(owner=people["rep"], last_name=LONG_WORD[:100], company_name=LONG_WORD[:200])
+    page = page_as(people["rep"], LAPTOP)
+    page.goto(f"{live_server.url}/leads/")
+    assert page_width(page) <= LAPTOP["width"]

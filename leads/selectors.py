@@ -8,6 +8,12 @@
   other lead's marketing data (read-only, sales-only fields hidden);
 - anyone an escalation made a participant of a lead: that lead, fully.
 A lead outside all of these does not exist for the user (404).
+
+Who may change a lead (edit its fields, move it, ask for an approval) is narrower than who sees it fully:
+its owner; anyone in its team while it sits unowned in the team's queue; managers over its owner or team;
+marketers for leads in marketing-owned stages (marketing works those as one pool); administrators, revenue
+leaders and integrations. A teammate who sees it fully may still log a call report on it (covering a call
+is recording what happened, not changing the lead). docs/permissions.md has the whole matrix.
 """
 
 from django.core.exceptions import PermissionDenied
@@ -23,6 +29,7 @@ from leads.models import SALES_ONLY_FIELDS, Lead, LeadParticipant
 SEES_EVERYTHING = frozenset({Role.ADMIN, Role.INTEGRATION, Role.REVENUE_LEADER})
 MARKETING_ROLES = frozenset({Role.MARKETER, Role.MARKETING_MANAGER})
 MANAGER_ROLES = frozenset({Role.SALES_MANAGER, Role.MARKETING_MANAGER})
+MARKETING_ONLY = "You see this lead's marketing data only; its owner's side changes it."
 
 
 def _full_access(user: User) -> Q | None:
@@ -33,6 +40,20 @@ def _full_access(user: User) -> Q | None:
     q = Q(owner=user) | Q(participant)
     if user.team_id:
         q |= Q(team_id=user.team_id)
+    if user.role in MANAGER_ROLES:
+        q |= Q(owner_id__in=user_subtree_sql(user=user)) | Q(team_id__in=managed_team_sql(user=user))
+    if user.role in MARKETING_ROLES:
+        q |= Q(owning_function=Function.MARKETING)
+    return q
+
+
+def _change_access(user: User) -> Q | None:
+    """The leads `user` may change; None means all of them (those they see, which is all)."""
+    if user.is_superuser or user.role in SEES_EVERYTHING:
+        return None
+    q = Q(owner=user)
+    if user.team_id:
+        q |= Q(owner__isnull=True, team_id=user.team_id)
     if user.role in MANAGER_ROLES:
         q |= Q(owner_id__in=user_subtree_sql(user=user)) | Q(team_id__in=managed_team_sql(user=user))
     if user.role in MARKETING_ROLES:
@@ -57,13 +78,44 @@ def lead_get(*, user: User, lead_id: int) -> Lead:
     return lead_list(user=user).select_related("owner", "team", "company", "source_campaign").get(pk=lead_id)
 
 
-def lead_get_for_change(*, user: User, lead_id: int, only: tuple[str, ...] = ()) -> Lead:
-    """The lead if `user` may change it: 404 if invisible, 403 if they see its marketing data only.
-    `only` loads just those columns, for callers (a transition) that re-read the lead under a lock anyway."""
-    lead = lead_list(user=user).only(*only).get(pk=lead_id) if only else lead_get(user=user, lead_id=lead_id)
+def lead_get_in_full(*, user: User, lead_id: int) -> Lead:
+    """The lead if `user` sees it fully (to log a call report): 404 if invisible, 403 if marketing data only."""
+    lead = lead_get(user=user, lead_id=lead_id)
     if not lead.full_access:
-        raise PermissionDenied("You see this lead's marketing data only; its owner's side changes it.")
+        raise PermissionDenied(MARKETING_ONLY)
     return lead
+
+
+def lead_get_for_change(*, user: User, lead_id: int, only: tuple[str, ...] = ()) -> Lead:
+    """The lead if `user` may change it: 404 if invisible, 403 if they see it but it is not theirs to change.
+    `only` loads just those columns, for callers (a transition) that re-read the lead under a lock anyway.
+    One query either way: whether the user may change it is computed beside the row."""
+    change = _change_access(user)
+    may_change = Value(True) if change is None else ExpressionWrapper(change, output_field=BooleanField())
+    leads = lead_list(user=user).annotate(may_change=may_change)
+    leads = leads.only(*only) if only else leads.select_related("owner", "team", "company", "source_campaign")
+    lead = leads.get(pk=lead_id)
+    if not lead.full_access:
+        raise PermissionDenied(MARKETING_ONLY)
+    if not lead.may_change:
+        owner = lead.owner.get_username() if lead.owner_id else "its team"
+        raise PermissionDenied(
+            f"This lead is {owner}'s to change (or their manager's). You may log a call report on it."
+        )
+    return lead
+
+
+def lead_may_change(*, user: User, lead: Lead) -> bool:
+    """For pages that show or hide the change forms of a lead already loaded for `user`."""
+    change = _change_access(user)
+    return lead.full_access and (change is None or Lead.objects.filter(change, pk=lead.pk).exists())
+
+
+def duplicate_for(*, user: User, error: DuplicateLead) -> DuplicateLead:
+    """The duplicate error as `user` may see it: naming the existing lead only if they can see that lead."""
+    if error.existing is None or lead_list(user=user).filter(pk=error.existing.pk).exists():
+        return error
+    return DuplicateLead(None)
 
 
 HIDDEN_REASON = "hidden: sales data"
@@ -77,13 +129,6 @@ def reveals_sales_data(fields: list[str] | tuple[str, ...] | None, text: str = "
     if fields is not None:
         return any(name in SALES_ONLY_FIELDS for name in fields)
     return any(word in text for word in _SALES_WORDS)
-
-
-def duplicate_for(*, user: User, error: DuplicateLead) -> DuplicateLead:
-    """The duplicate error as `user` may see it: naming the existing lead only if they can see that lead."""
-    if error.existing is None or lead_list(user=user).filter(pk=error.existing.pk).exists():
-        return error
-    return DuplicateLead(None)
 
 
 LIST_COLUMNS = (

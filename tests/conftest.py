@@ -12,6 +12,7 @@ from config.celery import app as celery_app
 from funnel.models import LeadDefinition
 from funnel.services.definitions import definition_version_propose, definition_version_sign_off
 from funnel.services.intake import lead_create
+from funnel.services.rules import handoff_rule_save
 from tests.accounts.factories import TeamFactory, UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -26,8 +27,7 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture
-def teams(db):
+def build_teams() -> dict:
     revenue = TeamFactory(name="Revenue", function=Function.SHARED)
     return {
         "revenue": revenue,
@@ -37,8 +37,7 @@ def teams(db):
     }
 
 
-@pytest.fixture
-def people(teams):
+def build_people(teams: dict) -> dict:
     """One user per role, wired into the manager hierarchy the demo company uses."""
     leader = UserFactory(username="leader", role=Role.REVENUE_LEADER, team=teams["revenue"])
     sales_manager = UserFactory(username="salesmgr", role=Role.SALES_MANAGER, team=teams["sales"], manager=leader)
@@ -64,6 +63,16 @@ def people(teams):
         ),
         "integration": UserFactory(username="integration", role=Role.INTEGRATION, team=teams["revenue"]),
     }
+
+
+@pytest.fixture
+def teams(db):
+    return build_teams()
+
+
+@pytest.fixture
+def people(teams):
+    return build_people(teams)
 
 
 @pytest.fixture
@@ -123,9 +132,8 @@ def redis_url():
     return url
 
 
-@pytest.fixture
-def signed(people):
-    """signed("MQL", criteria) → an active version signed by the marketing and the sales manager."""
+def signer(people: dict):
+    """signer(people)("MQL", criteria) → an active version signed by the marketing and the sales manager."""
 
     def make(code, criteria):
         definition = LeadDefinition.objects.get(code=code)
@@ -136,8 +144,8 @@ def signed(people):
     return make
 
 
-@pytest.fixture
-def make_lead(people):
+def lead_maker(people: dict):
+    """lead_maker(people)(owner=None, **fields) → a captured lead (owned by the marketer unless told)."""
     counter = iter(range(1, 10_000))
 
     def make(owner=None, **fields):
@@ -148,12 +156,25 @@ def make_lead(people):
     return make
 
 
-@pytest.fixture
-def rule(people):
-    """rule(name, **fields) → a saved HandoffRule (validated the way the API and admin validate)."""
-    from funnel.services.rules import handoff_rule_save
+def rule_maker(people: dict):
+    """rule_maker(people)(name, **fields) → a saved HandoffRule (validated the way the API and admin validate)."""
 
     def make(name, **fields):
         return handoff_rule_save(actor=people["admin"], data={"name": name, **fields})
 
     return make
+
+
+@pytest.fixture
+def signed(people):
+    return signer(people)
+
+
+@pytest.fixture
+def make_lead(people):
+    return lead_maker(people)
+
+
+@pytest.fixture
+def rule(people):
+    return rule_maker(people)

@@ -1,10 +1,19 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.choices import TokenScope
 from accounts.models import ApiToken, Notification, Team, User
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$", "example": "09:00:00"})
+class LocalTimeField(serializers.TimeField):
+    """A wall-clock time in the team's own time zone, so it has no UTC offset (not an RFC 3339 "time")."""
+
+
 class TeamSerializer(serializers.ModelSerializer):
+    work_starts = LocalTimeField(help_text="Start of the working day, in the team's time zone.")
+    work_ends = LocalTimeField(help_text="End of the working day, in the team's time zone.")
+
     class Meta:
         model = Team
         fields = ["id", "name", "function", "parent", "manager", "time_zone", "work_days", "work_starts", "work_ends"]

@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -53,6 +54,9 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(request=ApiTokenCreateSerializer, responses={201: ApiTokenCreatedSerializer})
     def create(self, request):
+        if isinstance(request.auth, ApiToken):
+            # A leaked token must not be able to mint a successor that outlives its revocation.
+            raise PermissionDenied("A token cannot create tokens: log in, or ask an administrator to issue one.")
         data = ApiTokenCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         token, plaintext = services.api_token_create(user=request.user, **data.validated_data)

@@ -4,6 +4,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from config.schema import problems
 from funnel import selectors
 from funnel.api import serializers as s
 from funnel.services import definitions
@@ -60,6 +61,7 @@ class DefinitionVersionViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=s.SignOffSerializer, responses=s.DefinitionVersionSerializer)
     @action(detail=True, methods=["post"], url_path="sign-off")
+    @problems(409)
     def sign_off(self, request, pk=None):
         data = s.SignOffSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -70,6 +72,7 @@ class DefinitionVersionViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=None, responses=s.DefinitionVersionSerializer)
     @action(detail=True, methods=["post"])
+    @problems(409)
     def withdraw(self, request, pk=None):
         version = definitions.definition_version_withdraw(version_id=self.get_object().pk, user=request.user)
         return Response(s.DefinitionVersionSerializer(version).data)

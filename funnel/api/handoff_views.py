@@ -3,6 +3,7 @@ from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from config.schema import problems
 from funnel import selectors
 from funnel.api import serializers as s
 from funnel.models import ApprovalRequest, Handoff, RejectionReason
@@ -22,6 +23,7 @@ class HandoffViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=None, responses=s.HandoffSerializer)
     @action(detail=True, methods=["post"])
+    @problems(409)
     def accept(self, request, pk=None):
         handoff = handoffs.handoff_accept(handoff_id=self.get_object().pk, actor=request.user)
         return Response(s.HandoffSerializer(handoff).data)
@@ -32,6 +34,7 @@ class HandoffViewSet(viewsets.ReadOnlyModelViewSet):
         summary="Reject with a reason code; the lead goes to nurture with the reason",
     )
     @action(detail=True, methods=["post"])
+    @problems(409, 422)
     def reject(self, request, pk=None):
         data = s.HandoffRejectSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -41,6 +44,7 @@ class HandoffViewSet(viewsets.ReadOnlyModelViewSet):
 
 class RejectionReasonViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.RejectionReasonSerializer
+    lookup_value_regex = "[a-z0-9_-]+"  # keyed by its code
     queryset = RejectionReason.objects.filter(is_active=True)
     pagination_class = None
 
@@ -69,10 +73,12 @@ class ApprovalRequestViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=s.DecisionSerializer, responses=s.ApprovalRequestSerializer)
     @action(detail=True, methods=["post"])
+    @problems(409)
     def approve(self, request, pk=None):
         return self._decide(request, approve=True)
 
     @extend_schema(request=s.DecisionSerializer, responses=s.ApprovalRequestSerializer)
     @action(detail=True, methods=["post"])
+    @problems(409)
     def decline(self, request, pk=None):
         return self._decide(request, approve=False)

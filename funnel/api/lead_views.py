@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import User
+from config.schema import problems
 from funnel import selectors
 from funnel.api import serializers as s
 from funnel.services import approvals, intake, touches, transitions
@@ -66,6 +67,7 @@ class LeadViewSet(
         return lead_selectors.lead_get_for_change(user=self.request.user, lead_id=self.kwargs["pk"], only=only)
 
     @extend_schema(request=LeadCreateSerializer, responses={201: LeadSerializer})
+    @problems(409, 422)
     def create(self, request):
         data = LeadCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -76,6 +78,7 @@ class LeadViewSet(
         return Response(LeadSerializer(lead).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=LeadWriteSerializer, responses=LeadSerializer)
+    @problems(409)
     def partial_update(self, request, pk=None):
         data = LeadWriteSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
@@ -91,6 +94,7 @@ class LeadViewSet(
         summary="Move the lead to another stage (every handoff rule is checked; 422 lists each failed check)",
     )
     @action(detail=True, methods=["post"])
+    @problems(409, 422)
     def transition(self, request, pk=None):
         data = s.TransitionRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -129,7 +133,8 @@ class LeadViewSet(
             return self.get_paginated_response(s.CallReportSerializer(page, many=True).data)
         data = s.CallReportSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        report = touches.call_report_log(author=request.user, lead=self._changeable(), **data.validated_data)
+        lead = lead_selectors.lead_get_in_full(user=request.user, lead_id=self.kwargs["pk"])
+        report = touches.call_report_log(author=request.user, lead=lead, **data.validated_data)
         return Response(s.CallReportSerializer(report).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(

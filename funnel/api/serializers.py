@@ -87,9 +87,9 @@ class TransitionSerializer(serializers.ModelSerializer):
 
 
 class HandoffSerializer(serializers.ModelSerializer):
-    to_owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    from_owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    to_owner = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    from_owner = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     lead_name = serializers.CharField(source="lead.name", read_only=True)
     breaches = serializers.SlugRelatedField(slug_field="kind", many=True, read_only=True)
 
@@ -135,8 +135,8 @@ class RejectionReasonSerializer(serializers.ModelSerializer):
 class DefinitionVersionSerializer(serializers.ModelSerializer):
     definition = serializers.SlugRelatedField(slug_field="code", read_only=True)
     proposed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    marketing_approver = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    sales_approver = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    marketing_approver = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    sales_approver = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = LeadDefinitionVersion
@@ -209,7 +209,7 @@ class HandoffRuleSerializer(serializers.ModelSerializer):
 
 class ApprovalRequestSerializer(serializers.ModelSerializer):
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     rule = serializers.SlugRelatedField(slug_field="name", read_only=True)
 
     class Meta:

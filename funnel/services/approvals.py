@@ -68,6 +68,10 @@ def approval_decide(*, request_id: int, actor: User, approve: bool, note: str = 
             raise NotPending(f"Approval request {request.pk} is already {request.status}.")
         if actor.role != request.role:
             raise NotAllowed(f"Only a user whose role is {request.get_role_display()} decides this request.")
+        if actor.pk == request.requested_by_id:
+            # Four eyes: an approval is someone else's judgement (a revenue leader moving the lead herself
+            # passes the escalation without any request).
+            raise NotAllowed("You asked for this approval; another person with the role decides it.")
         request.status = ApprovalStatus.APPROVED if approve else ApprovalStatus.DECLINED
         request.decided_by, request.decided_at, request.note = actor, timezone.now(), note
         request.save(update_fields=["status", "decided_by", "decided_at", "note"])

@@ -6,8 +6,9 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from accounts.choices import Role
+from accounts.choices import MANAGER_ROLES, Role
 from accounts.models import User
+from accounts.selectors import user_subtree_ids
 from funnel.choices import SignOffSide, VersionStatus
 from funnel.engine import conditions
 from funnel.exceptions import NotAllowed, NotPending
@@ -87,13 +88,22 @@ def definition_version_sign_off(*, version_id: int, user: User, side: str | None
     return version
 
 
+def _may_withdraw(user: User, version: LeadDefinitionVersion) -> bool:
+    if user.pk == version.proposed_by_id or user.role in (Role.REVENUE_LEADER, Role.ADMIN) or user.is_superuser:
+        return True
+    return user.role in MANAGER_ROLES and version.proposed_by_id in user_subtree_ids(user=user)
+
+
 def definition_version_withdraw(*, version_id: int, user: User) -> LeadDefinitionVersion:
     with transaction.atomic():
         version = LeadDefinitionVersion.objects.select_for_update().get(pk=version_id)
         if version.status != VersionStatus.PROPOSED:
             raise NotPending(f"Only a proposed version can be withdrawn; this one is {version.status}.")
-        if user.pk != version.proposed_by_id and user.role not in SIGNERS[SignOffSide.SALES] | SIGNERS["marketing"]:
-            raise NotAllowed("The proposer or a manager withdraws a proposal.")
+        if not _may_withdraw(user, version):
+            raise NotAllowed(
+                "A proposal is withdrawn by its proposer, a manager above them, a revenue leader or an "
+                "administrator; the other side declines it by not signing (or proposes its own version)."
+            )
         version.status = VersionStatus.WITHDRAWN
         version.save(update_fields=["status"])
     return version

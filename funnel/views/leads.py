@@ -49,6 +49,14 @@ def _changeable_lead(request, lead_id: int) -> Lead:
         raise Http404("No such lead.") from None
 
 
+def _lead_in_full(request, lead_id: int) -> Lead:
+    """404 if invisible; PermissionDenied (403) if the user sees its marketing data only."""
+    try:
+        return lead_selectors.lead_get_in_full(user=request.user, lead_id=lead_id)
+    except Lead.DoesNotExist:
+        raise Http404("No such lead.") from None
+
+
 def _keyset_page(request, leads) -> tuple[list[Lead], str | None, str | None]:
     """(a page of leads, newest first, older than ?before=<id>; the older page's link; the first page's link).
     One row more than the page says whether an older page exists, without a COUNT(*) over all leads."""
@@ -136,6 +144,7 @@ def _lead_page(
     failed = (move_error.details.get("failed") or []) if isinstance(move_error, DomainError) else []
     context = {
         "lead": lead,
+        "may_change": lead_selectors.lead_may_change(user=request.user, lead=lead),
         "fields": _field_rows(lead),
         "participants": lead.participants.select_related("user"),
         "edit_form": edit_form or forms.LeadEditForm(initial=forms.LeadEditForm.initial_for(lead)),
@@ -237,7 +246,7 @@ def lead_approval_ask(request, lead_id: int):
 @login_required
 @require_POST
 def lead_call_report(request, lead_id: int):
-    lead = _changeable_lead(request, lead_id)
+    lead = _lead_in_full(request, lead_id)
     form = forms.CallReportForm(request.POST)
     if not form.is_valid():
         return _lead_page(request, lead, call_report_form=form, status=400)

@@ -20,6 +20,7 @@ class LeadSerializer(serializers.ModelSerializer):
     """A lead as read. `full_access` false means the reader sees its marketing data only (sales fields null)."""
 
     name = serializers.CharField(read_only=True)
+    email = serializers.CharField(read_only=True, help_text="The email as captured; empty when there is none.")
     owner = UserRefSerializer(read_only=True, allow_null=True)
     company = NamedRefSerializer(read_only=True, allow_null=True)
     team = NamedRefSerializer(read_only=True, allow_null=True)
@@ -60,6 +61,10 @@ class LeadSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            name: {"allow_null": True, "help_text": "null for a reader who sees the lead's marketing data only."}
+            for name in SALES_ONLY_FIELDS
+        }
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

@@ -89,7 +89,9 @@ def test_database_allows_one_active_version_and_never_an_unsigned_one(mql, peopl
 def test_malformed_criteria_are_refused_and_not_saved(mql, people):
     with pytest.raises(ValidationError) as info:
         propose(mql, people, criteria={"conditions": [{"field": "score", "op": "gte", "value": "high"}]})
-    assert info.value.message_dict == {"criteria": ["criteria.conditions[0].value: 'high' is not a number from 0 to 100."]}
+    assert info.value.message_dict == {
+        "criteria": ["criteria.conditions[0].value: 'high' is not a number from 0 to 100."]
+    }
     assert not LeadDefinitionVersion.objects.exists()
 
 

@@ -176,3 +176,10 @@ def test_a_domain_error_cannot_redefine_a_problem_member():
     with pytest.raises(TypeError, match="status"):
         DomainError("x", status="accepted")
     assert problem_body(status_code=409, detail="d", code="c", status="accepted")["status"] == 409
+
+
+def test_resources_keyed_by_a_code_or_key_are_still_found(people, client_for):
+    client = client_for(people["rep"])
+    assert client.get("/api/v1/rejection-reasons/no_budget/").json()["label"] == "No budget"
+    assert client.get("/api/v1/stages/intent/").json()["owning_function"] == "sales"
+    assert_problem(client.get("/api/v1/stages/INTENT/"), 404, "not_found")

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
+from config.fields import JSONFormField
 from funnel.models import (
     ApprovalRequest,
     Handoff,
@@ -54,6 +55,7 @@ class HandoffRuleForm(forms.ModelForm):
     class Meta:
         model = HandoffRule
         fields = HandoffRule.EDITABLE_FIELDS
+        field_classes = dict.fromkeys(("preconditions", "routing", "escalations"), JSONFormField)
 
     def clean(self):
         cleaned = super().clean()

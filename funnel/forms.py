@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import fields_for_model
 
+from config.fields import JSONFormField
 from crm.choices import InteractionChannel
 from crm.models import CallReport
 from funnel.choices import SignOffSide
@@ -98,7 +99,7 @@ class SignOffForm(forms.Form):
     side = forms.ChoiceField(choices=SignOffSide.choices, required=False)
 
 
-class PrettyJSONField(forms.JSONField):
+class PrettyJSONField(JSONFormField):
     def prepare_value(self, value):
         if isinstance(value, forms.fields.InvalidJSONInput):
             return value

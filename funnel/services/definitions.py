@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.choices import MANAGER_ROLES, Role
 from accounts.models import User
 from accounts.selectors import user_subtree_ids
+from config.validation import json_problems
 from funnel.choices import SignOffSide, VersionStatus
 from funnel.engine import conditions
 from funnel.exceptions import NotAllowed, NotPending
@@ -25,7 +26,7 @@ PROPOSERS = frozenset({Role.MARKETER, Role.MARKETING_MANAGER, Role.SALES_MANAGER
 
 
 def criteria_validate(criteria: object) -> None:
-    errors = conditions.validate_criteria(criteria)
+    errors = json_problems(criteria, "criteria") or conditions.validate_criteria(criteria)
     if errors:
         raise ValidationError({"criteria": errors})
 

@@ -5,6 +5,7 @@ from django.db import transaction
 
 from accounts.choices import Function, Role
 from accounts.models import Team, User
+from config.validation import json_problems
 from funnel.engine import escalations, preconditions, routing
 from funnel.exceptions import NotAllowed
 from funnel.models import HandoffRule, LeadDefinition, Stage
@@ -30,9 +31,16 @@ def handoff_rule_validate(rule: HandoffRule) -> None:
     """Every problem of the rule's structured parts, each naming where it is; raises ValidationError."""
     errors: dict[str, list[str]] = {}
     for field, problems in (
-        ("preconditions", preconditions.validate_preconditions(rule.preconditions)),
-        ("routing", routing.validate_routing(rule.routing)),
-        ("escalations", escalations.validate_escalations(rule.escalations)),
+        (
+            "preconditions",
+            json_problems(rule.preconditions, "preconditions")
+            or preconditions.validate_preconditions(rule.preconditions),
+        ),
+        ("routing", json_problems(rule.routing, "routing") or routing.validate_routing(rule.routing)),
+        (
+            "escalations",
+            json_problems(rule.escalations, "escalations") or escalations.validate_escalations(rule.escalations),
+        ),
     ):
         if problems:
             errors[field] = problems

@@ -78,7 +78,7 @@ def test_the_web_proposal_form_refuses_nan_which_json_loads_accepts(people, clie
         {"criteria": '{"conditions": [{"field": "score", "op": "gte", "value": NaN}]}', "note": ""},
     )
     assert page.status_code == 422
-    assert "is not a number from 0 to 100" in page.content.decode()
+    assert "conditions[0].value: the number is out of range" in page.content.decode()  # refused by name
     assert not LeadDefinitionVersion.objects.exists()
 
 
@@ -96,3 +96,53 @@ def test_the_database_refuses_over_long_text_that_skips_the_services(people, mak
         )
     with pytest.raises(IntegrityError), transaction.atomic():
         HandoffRule.objects.create(name="Raw", accept_within_hours=5000)
+
+
+@pytest.mark.parametrize(
+    ("criteria", "problem"),
+    [
+        ('{"conditions": [{"field": "segment", "op": "eq", "value": "smb\\u0000"}]}', "NUL character"),
+        ("[" * 5000 + "]" * 5000, "nested deeper than 32 levels"),
+        ('{"conditions": [{"field": "score", "op": "gte", "value": Infinity}]}', "out of range"),
+    ],
+)
+def test_the_web_proposal_form_refuses_what_the_database_would_refuse(people, client, criteria, problem):
+    definition = LeadDefinition.objects.get(code="MQL")
+    client.force_login(people["marketer"])
+    page = client.post(
+        reverse("definition-propose", kwargs={"definition_id": definition.pk}), {"criteria": criteria, "note": ""}
+    )
+    assert page.status_code == 422
+    assert problem in page.content.decode()
+    assert not LeadDefinitionVersion.objects.exists()
+
+
+def test_the_admin_refuses_a_rule_nested_5000_deep_or_holding_a_nul(people, client):
+    client.force_login(people["admin"])
+    form = {
+        "name": "Deep",
+        "is_active": "on",
+        "priority": 100,
+        "to_stages": "intent",
+        "preconditions": "[" * 5000 + "]" * 5000,
+        "routing": '{"kind": "keep\\u0000"}',
+        "escalations": "[]",
+        "sla_clock": "working",
+    }
+    page = client.post("/admin/funnel/handoffrule/add/", form)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "nested deeper than 32 levels" in html and "NUL character" in html
+    assert not HandoffRule.objects.exists()
+
+
+def test_the_services_refuse_a_nul_in_rules_and_criteria_from_any_door(people):
+    from django.core.exceptions import ValidationError
+
+    from funnel.services.definitions import criteria_validate
+    from funnel.services.rules import handoff_rule_save
+
+    with pytest.raises(ValidationError, match="NUL"):
+        criteria_validate({"conditions": [{"field": "segment", "op": "eq", "value": "a\x00"}]})
+    with pytest.raises(ValidationError, match="NUL"):
+        handoff_rule_save(actor=people["admin"], data={"name": "N", "preconditions": [{"kind": "x\x00"}]})

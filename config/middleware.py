@@ -31,10 +31,8 @@ class ApiErrorMiddleware:
     def process_exception(self, request, exception):
         if not problems.is_api(request):
             return None
-        client_error = problems.suspicious_to_api_exception(exception)
+        client_error = problems.client_error_response(exception)
         if client_error is not None:
-            return problems.problem_response(
-                client_error.status_code, str(client_error.detail), str(client_error.get_codes())
-            )
+            return client_error
         logger.error("Internal Server Error: %s", request.path, exc_info=exception, extra={"request": request})
         return problems.server_error(request)

@@ -178,11 +178,14 @@ def api_not_found(request, *args, **kwargs):  # noqa: ARG001 - any route's argum
     return problem_response(404, detail, "not_found")
 
 
-def suspicious_to_api_exception(exc: Exception) -> exceptions.APIException | None:
-    """For the middleware: a client's malformed request (SuspiciousOperation) as the 4xx it deserves."""
+def client_error_response(exc: Exception) -> JsonResponse | None:
+    """For the middleware (outside DRF): the problem for an exception the client caused — a malformed
+    request, a missing object, a refused permission, input the database refused — else None (a 500)."""
     converted = as_api_exception(exc)
-    if isinstance(converted, exceptions.APIException):
-        return converted
-    if isinstance(exc, SuspiciousOperation):
-        return exceptions.ParseError("The request is malformed.")
-    return None
+    if not isinstance(converted, exceptions.APIException) and isinstance(exc, SuspiciousOperation):
+        converted = exceptions.ParseError("The request is malformed.")
+    if not isinstance(converted, exceptions.APIException):
+        return None
+    detail, errors = _detail_and_errors(converted)
+    code = "invalid" if isinstance(converted, exceptions.ValidationError) else str(converted.get_codes())
+    return problem_response(converted.status_code, detail, code, errors)

@@ -1,20 +1,31 @@
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accounts import selectors, services
+from accounts import services
 from accounts.models import WorkerHeartbeat
+from config.health import check_broker, check_database
 
 
 @login_required
-def home(request):
-    heartbeat = WorkerHeartbeat.objects.filter(name="beat").first()
-    unread = list(selectors.notification_list(user=request.user, unread_only=True)[:50])
-    return render(request, "accounts/home.html", {"heartbeat": heartbeat, "notifications": unread})
+def system_status(request):
+    """For administrators only: can this deployment reach its database and broker, and do jobs run?"""
+    if not request.user.is_administrator:
+        raise PermissionDenied("System status is for administrators.")
+    context = {
+        "heartbeats": list(WorkerHeartbeat.objects.order_by("name")),
+        "checks": [("Database", check_database()), ("Broker", check_broker())],
+    }
+    return render(request, "accounts/system_status.html", context)
 
 
 @login_required
 @require_POST
 def notifications_read(request):
     services.notifications_mark_read(user=request.user)
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
     return redirect("home")

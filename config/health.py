@@ -5,7 +5,7 @@ from django.db import connection
 from django.http import JsonResponse
 
 
-def _check_database() -> str | None:
+def check_database() -> str | None:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -14,7 +14,7 @@ def _check_database() -> str | None:
     return None
 
 
-def _check_broker() -> str | None:
+def check_broker() -> str | None:
     try:
         with current_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
@@ -24,7 +24,7 @@ def _check_broker() -> str | None:
 
 
 def healthz(request):  # noqa: ARG001
-    failures = [problem for problem in (_check_database(), _check_broker()) if problem]
+    failures = [problem for problem in (check_database(), check_broker()) if problem]
     body = {"status": "fail" if failures else "ok", "checks": {"database": "ok", "broker": "ok"}}
     for failure in failures:
         name, _, message = failure.partition(": ")

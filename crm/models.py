@@ -90,11 +90,17 @@ class CallReport(models.Model):
     channel = models.CharField(max_length=10, choices=InteractionChannel.choices)
     outcome = models.CharField(max_length=200)
     notes = models.TextField(blank=True, max_length=5000)
+    next_step = models.CharField(max_length=200, blank=True, help_text="What happens next, e.g. 'Send the proposal'.")
+    next_step_on = models.DateField(null=True, blank=True, help_text="When the next step is due.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-occurred_on", "-id"]
-        indexes = [models.Index(fields=["lead", "-occurred_on"], name="callreport_lead_recent")]
+        indexes = [
+            models.Index(fields=["lead", "-occurred_on"], name="callreport_lead_recent"),
+            # "Leads whose next step is due" on each rep's home page.
+            models.Index(fields=["author", "next_step_on"], name="callreport_next_step_due"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(channel__in=InteractionChannel.values), name="callreport_channel_valid"),
             models.CheckConstraint(

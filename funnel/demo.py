@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import Team, User
 from crm.models import CallReport, Campaign, Company
 from funnel.models import Handoff, LeadDefinition
+from funnel.services.approvals import approval_request_create
 from funnel.services.definitions import definition_version_propose, definition_version_sign_off
 from funnel.services.handoff_open import handoff_first_touch_record
 from funnel.services.handoffs import handoff_accept, handoff_reject
@@ -25,7 +26,9 @@ STORY = [
     "  - as mark, move Dana Haddad (Cedar Health, score 25) to consideration: 'MQL before consideration' refuses it;",
     "  - as rob, move Ivan Andersen (Blue Fjord, $340k, evaluation) to purchase: it needs rita's approval first;",
     "  - Lena Kowalski (Juniper) is in nurture: rae rejected her handoff (no budget) and marketing sees why;",
-    "  - sid never answered Omar Dubois's handoff: the SLA breach is on sam's home page;",
+    "  - sid never answered Omar Dubois's handoff: the SLA breach is on sam's dashboard;",
+    "  - rob's queue: Priya Haddad (Northwind, $95k) was just handed to him, and Goran Eriksen's next step is due;",
+    "  - rita's dashboard: rob asked her to approve Ivan Andersen's $340k purchase;",
     "  - definitions: MQL v2 (score >= 50) awaits sign-off by mia (marketing) and sam (sales).",
 ]
 CRITERIA = {
@@ -221,6 +224,40 @@ def _special_cases(users, campaigns, now) -> None:
     # Six days back always spans more than one working day, so the 8-working-hour accept clock has run out.
     lead_transition(lead=waiting, to_stage="consideration", actor=users["meg"], at=now - timedelta(days=6))
     handoff_sla_breaches_record(now=now)
+    _reps_queue(users, campaigns, now)
+
+
+def _reps_queue(users, campaigns, now) -> None:
+    """Work waiting in rob's queue and on rita's dashboard: a fresh handoff, a next step due, an approval."""
+    fresh = _capture(
+        "northwind.example",
+        "Priya Haddad",
+        78,
+        Decimal("95000"),
+        campaigns[2],
+        users["mark"],
+        users["admin"],
+        now - timedelta(days=9),
+    )
+    Lead.objects.filter(pk=fresh.pk).update(has_timeline=True)
+    _walk(fresh, "consideration", users, now - timedelta(days=9))
+    fresh.refresh_from_db()
+    CallReport.objects.create(
+        lead=fresh, author=fresh.owner, occurred_on=now.date(), channel="video", outcome="Confirmed BANT on a demo"
+    )
+    lead_transition(lead=fresh, to_stage="intent", actor=fresh.owner, at=now - timedelta(minutes=40))
+    goran = Lead.objects.get(email="goran.eriksen@northwind.example")
+    CallReport.objects.create(
+        lead=goran,
+        author=users["rob"],
+        occurred_on=(now - timedelta(days=6)).date(),
+        channel="call",
+        outcome="Wants pricing for 40 seats",
+        next_step="Send the pricing proposal",
+        next_step_on=now.date(),
+    )
+    ivan = Lead.objects.get(email="ivan.andersen@bluefjord.example")
+    approval_request_create(lead=ivan, to_stage="purchase", actor=users["rob"])
 
 
 @transaction.atomic

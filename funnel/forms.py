@@ -74,6 +74,10 @@ class CallReportForm(forms.Form):
     occurred_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Date")
     channel = forms.ChoiceField(choices=InteractionChannel.choices)
     outcome = forms.CharField(max_length=200)
+    next_step = forms.CharField(max_length=200, required=False, label="Next step")
+    next_step_on = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}), required=False, label="Next step due"
+    )
     notes = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,

@@ -1,10 +1,17 @@
-"""Web UI routes of the funnel: leads with their transition form, the handoff inbox, approvals, definitions."""
+"""Web UI routes: the home page per role, the board, leads with their transition form, handoffs, SLA breaches,
+approvals, definitions, rules, the team page and call reports."""
 
 from django.urls import path
 
-from funnel.views import definitions, handoffs, leads
+from funnel.views import board, call_reports, definitions, handoffs, home, leads, rules, team
 
 urlpatterns = [
+    path("", home.home, name="home"),
+    path("board/", board.board, name="board"),
+    path("team/", team.team, name="team"),
+    path("sla/", handoffs.sla_breaches, name="sla-breaches"),
+    path("call-reports/", call_reports.call_report_list, name="call-report-list"),
+    path("rules/", rules.rule_list, name="rule-list"),
     path("leads/", leads.lead_list, name="lead-list"),
     path("leads/new/", leads.lead_create, name="lead-create"),
     path("leads/<int:lead_id>/", leads.lead_detail, name="lead-detail"),

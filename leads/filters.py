@@ -21,6 +21,7 @@ class LeadFilter(django_filters.FilterSet):
     score_max = django_filters.NumberFilter(field_name="score", lookup_expr="lte", min_value=0, max_value=100)
     created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte", help_text="ISO 8601, inclusive.")
     created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt", help_text="ISO 8601, exclusive.")
+    mine = django_filters.BooleanFilter(method="owned_by_me", help_text="true: only the leads you own.")
     q = django_filters.CharFilter(
         method="search", max_length=200, help_text="Search: an email, or words of a name or company (all must match)."
     )
@@ -28,6 +29,9 @@ class LeadFilter(django_filters.FilterSet):
     class Meta:
         model = Lead
         fields: list[str] = []
+
+    def owned_by_me(self, queryset, name, value):
+        return queryset.filter(owner=self.request.user) if value and self.request else queryset
 
     def search(self, queryset, name, value):
         value = value.strip()

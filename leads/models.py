@@ -76,6 +76,8 @@ class Lead(models.Model):
             models.Index(fields=["source_campaign", "-id"], name="lead_campaign_id"),
             models.Index(fields=["owning_function", "-id"], name="lead_function_id"),
             models.Index(fields=["created_at"], name="lead_created"),
+            # The board: a person's leads in one stage, most recently moved first.
+            models.Index(fields=["owner", "stage", "-stage_entered_at"], name="lead_owner_stage_time"),
             # Name and company search is a substring match; trigram indexes keep it off a sequential scan.
             GinIndex(OpClass(Upper("last_name"), name="gin_trgm_ops"), name="lead_last_name_trgm"),
             GinIndex(OpClass(Upper("first_name"), name="gin_trgm_ops"), name="lead_first_name_trgm"),

@@ -251,5 +251,17 @@ class CallReportSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CallReport
-        fields = ["id", "lead", "company", "author", "occurred_on", "channel", "outcome", "notes", "created_at"]
+        fields = [
+            "id",
+            "lead",
+            "company",
+            "author",
+            "occurred_on",
+            "channel",
+            "outcome",
+            "notes",
+            "next_step",
+            "next_step_on",
+            "created_at",
+        ]
         read_only_fields = ["id", "lead", "company", "author", "created_at"]

@@ -49,6 +49,8 @@ def register(cls: type["Precondition"]) -> type["Precondition"]:
 class Precondition:
     name = ""
     params: tuple[str, ...] = ()
+    # What the mover can do when this check fails: "update_lead" (fill in facts or fields), "log_call_report".
+    remedy = ""
 
     @classmethod
     def validate(cls, spec: Mapping, where: str) -> list[str]:
@@ -83,6 +85,7 @@ class DefinitionMet(Precondition):
     """The lead meets the active (signed-off) version of a lead definition, e.g. SQL."""
 
     name = "definition_met"
+    remedy = "update_lead"
     params = ("level",)
 
     @classmethod
@@ -115,6 +118,7 @@ class DefinitionMet(Precondition):
 class RequiredFields(Precondition):
     name = "required_fields"
     params = ("fields",)
+    remedy = "update_lead"
 
     @classmethod
     def validate_params(cls, spec, where):
@@ -163,6 +167,7 @@ class CallReportWithinDays(Precondition):
     """Sales has logged a call report on the lead within the last N days."""
 
     name = "call_report_within_days"
+    remedy = "log_call_report"
     params = ("days",)
 
     @classmethod
@@ -204,3 +209,7 @@ def validate_preconditions(specs: object) -> list[str]:
 def evaluate_precondition(spec: Mapping, ctx: Context) -> tuple[str, Outcome]:
     kind = REGISTRY[spec["kind"]]
     return kind.describe(spec), kind.evaluate(spec, ctx)
+
+
+def remedy_for(spec: Mapping) -> str:
+    return REGISTRY[spec["kind"]].remedy

@@ -53,6 +53,23 @@ def validate_routing(spec: object) -> list[str]:
     return []
 
 
+def describe_routing(spec: Mapping, names: Mapping[int, str]) -> str:
+    """A valid routing spec in words; `names` gives user and team names by id ("#12" when unknown)."""
+
+    def name(pk: int) -> str:
+        return names.get(pk, f"#{pk}")
+
+    kind = spec.get("kind", "keep")
+    if kind == "keep":
+        return "the owner stays"
+    if kind == "round_robin":
+        return f"round-robin in {name(spec['team'])}"
+    pairs = ", ".join(f"{value} → {name(user)}" for value, user in spec["map"].items())
+    fallback = spec.get("fallback_team")
+    rest = f"; otherwise round-robin in {name(fallback)}" if fallback else "; otherwise the owner stays"
+    return f"by {spec['field']}: {pairs}{rest}"
+
+
 def referenced_ids(spec: Mapping) -> tuple[set[int], set[int]]:
     """(team ids, user ids) a valid spec refers to, so the service can check they exist."""
     teams = {spec[key] for key in ("team", "fallback_team") if spec.get(key)}

@@ -17,7 +17,15 @@ CALL_REPORT_YEARS_BACK = 10  # older history is imported as notes, not as call r
 
 
 def call_report_log(
-    *, author: User, lead: Lead, occurred_on: date, channel: str, outcome: str, notes: str = ""
+    *,
+    author: User,
+    lead: Lead,
+    occurred_on: date,
+    channel: str,
+    outcome: str,
+    notes: str = "",
+    next_step: str = "",
+    next_step_on: date | None = None,
 ) -> CallReport:
     """Records a call report on the lead (and its company); if `author` received the lead in a handoff whose
     first-touch clock still runs, this report is the first touch."""
@@ -33,6 +41,10 @@ def call_report_log(
         errors["channel"] = f"{channel!r} is not a channel; use {', '.join(InteractionChannel.values)}."
     if not outcome.strip():
         errors["outcome"] = "Say what came of it."
+    if next_step_on is not None and not occurred_on <= next_step_on <= occurred_on.replace(year=occurred_on.year + 2):
+        errors["next_step_on"] = "The next step falls on or after the call, within two years."
+    if next_step_on is not None and not next_step.strip():
+        errors["next_step"] = "Say what the next step is."
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -44,6 +56,8 @@ def call_report_log(
             channel=channel,
             outcome=outcome.strip(),
             notes=notes,
+            next_step=next_step.strip(),
+            next_step_on=next_step_on,
         )
         handoff_first_touch_record(lead=lead, by=author)
     return report

@@ -64,7 +64,8 @@ def _precondition_checks(rule: HandoffRule, ctx: preconditions.Context) -> list[
     checks = []
     for spec in rule.preconditions:
         label, outcome = preconditions.evaluate_precondition(spec, ctx)
-        checks.append(Check(rule.name, label, outcome.passed, outcome.reason, rule.pk, fields=outcome.fields))
+        remedy = "" if outcome.passed else preconditions.remedy_for(spec)
+        checks.append(Check(rule.name, label, outcome.passed, outcome.reason, rule.pk, remedy, outcome.fields))
     return checks
 
 

@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
 from accounts.choices import Role
@@ -17,6 +16,7 @@ from config.errors import DomainError
 from funnel import forms, selectors
 from funnel.services import approvals, intake, touches, transitions
 from funnel.services.config import funnel_config
+from funnel.templatetags import ui
 from funnel.views.common import error_message
 from leads import selectors as lead_selectors
 from leads import services as lead_services
@@ -75,7 +75,7 @@ def _keyset_page(request, leads) -> tuple[list[Lead], str | None, str | None]:
 @login_required
 def lead_list(request):
     leads = lead_selectors.lead_list(user=request.user).select_related("owner", "team", "company", "source_campaign")
-    filters = LeadFilter(request.GET, queryset=leads)
+    filters = LeadFilter(request.GET, queryset=leads, request=request)
     rows, older, newest = _keyset_page(request, filters.qs)
     context = {
         "leads": rows,
@@ -110,18 +110,29 @@ def lead_create(request):
     return render(request, "funnel/lead_form.html", {"form": form, "duplicate": duplicate}, status=status)
 
 
+FACT_WORDS = {True: "confirmed", False: "ruled out", None: "unknown"}
+
+
+def _shown(lead: Lead, name: str) -> object:
+    """A field's value as a person reads it: labels for choices, money with its currency, moments in words."""
+    value = getattr(lead, name)
+    if name.startswith("has_"):
+        return FACT_WORDS[value]
+    if name == "segment":
+        return ui.label(value, "segment")
+    if name == "expected_value":
+        return ui.money(value, lead.currency)
+    if isinstance(value, datetime):
+        return ui.when(value)
+    return value
+
+
 def _field_rows(lead: Lead) -> list[tuple[str, object]]:
-    rows = []
-    for name in SHOWN_FIELDS:
-        if name in SALES_ONLY_FIELDS and not lead.full_access:
-            continue
-        value = getattr(lead, name)
-        if name.startswith("has_"):
-            value = {True: "yes", False: "no", None: "unknown"}[value]
-        elif isinstance(value, datetime):
-            value = date_format(timezone.localtime(value), "Y-m-d H:i")
-        rows.append((Lead._meta.get_field(name).verbose_name, value))
-    return rows
+    return [
+        (Lead._meta.get_field(name).verbose_name, _shown(lead, name))
+        for name in SHOWN_FIELDS
+        if name != "currency" and (lead.full_access or name not in SALES_ONLY_FIELDS)
+    ]
 
 
 def _history(request, lead: Lead) -> list:

@@ -30,7 +30,7 @@ def assert_error_page(response, status: int, heading: str) -> str:
 def test_an_unknown_page_is_the_products_404(client, people):
     client.force_login(people["rep"])
     html = assert_error_page(client.get("/no-such-page/"), 404, "Nothing here")
-    assert "Log out rep" in html  # the product's layout, navigation included
+    assert "Log out" in html and "My queue" in html  # the product's layout, the role's navigation included
 
 
 def test_a_crash_is_the_products_500_without_internals(client, people, monkeypatch):

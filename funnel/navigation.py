@@ -1,0 +1,69 @@
+"""The web workspace's navigation, per role, in one place: every page reads it through the `navigation`
+context processor, and later pages (campaigns, scoring, insights, collateral) add their item here."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from accounts.choices import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    icon: str
+    query: str = ""  # e.g. "owner=me": a filtered view of a shared page
+
+    def url(self) -> str:
+        return reverse(self.url_name) + (f"?{self.query}" if self.query else "")
+
+
+HOME = NavItem("My queue", "home", "inbox")
+DASHBOARD = NavItem("Dashboard", "home", "gauge")
+BOARD = NavItem("Board", "board", "kanban")
+LEADS = NavItem("Leads", "lead-list", "list")
+DEFINITIONS = NavItem("Definitions", "definition-list", "book-open")
+RULES = NavItem("Rules", "rule-list", "scale")
+APPROVALS = NavItem("Approvals", "approval-list", "shield-check")
+HANDOFFS = NavItem("Handoffs", "handoff-inbox", "send")
+CALL_REPORTS = NavItem("Call reports", "call-report-list", "phone")
+TEAM = NavItem("Team", "team", "users")
+SLA = NavItem("SLA", "sla-breaches", "clock")
+CONFIGURATION = NavItem("Configuration", "admin:index", "settings")
+SYSTEM = NavItem("System status", "system-status", "activity")
+
+MANAGER_NAV = [DASHBOARD, TEAM, SLA, APPROVALS, BOARD, LEADS, DEFINITIONS, RULES]
+NAVIGATION: dict[str, list[NavItem]] = {
+    Role.SALES_REP: [HOME, NavItem("My leads", "lead-list", "list", "mine=true"), BOARD, CALL_REPORTS],
+    Role.SDR: [
+        HOME,
+        NavItem("Mid-funnel", "lead-list", "list", "stage=interest&stage=consideration&stage=intent"),
+        BOARD,
+        NavItem("Both teams' queues", "handoff-inbox", "send"),
+        CALL_REPORTS,
+    ],
+    Role.MARKETER: [HOME, LEADS, BOARD, DEFINITIONS, RULES],
+    Role.SALES_MANAGER: MANAGER_NAV,
+    Role.MARKETING_MANAGER: MANAGER_NAV,
+    Role.REVENUE_LEADER: MANAGER_NAV,
+    Role.ADMIN: [DASHBOARD, LEADS, DEFINITIONS, RULES, CONFIGURATION, SYSTEM],
+    Role.INTEGRATION: [LEADS],
+}
+
+
+def navigation_for(user) -> list[NavItem]:
+    if not user.is_authenticated:
+        return []
+    return NAVIGATION.get(Role.ADMIN if user.is_superuser else user.role, [HOME, LEADS])
+
+
+def navigation(request) -> dict:
+    """Context processor: the signed-in user's navigation, with the item for this page marked current."""
+    items = navigation_for(request.user)
+    here = request.get_full_path()
+    urls = [item.url() for item in items]
+    # The longest matching URL is the current page ("/leads/?mine=true" beats "/leads/" for My leads).
+    matches = [url for url in urls if here == url or (here.startswith(url.split("?")[0]) and url != "/")]
+    current = max(matches, key=len) if matches else ("/" if here == "/" else None)
+    return {"nav_items": [(item, url, url == current) for item, url in zip(items, urls, strict=True)]}

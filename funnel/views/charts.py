@@ -1,0 +1,88 @@
+"""Charts for the web pages: one structure gives the ECharts option, the same numbers as a table (the
+fallback a screen reader and a printer use) and as a CSV download. No chart ships numbers the table lacks."""
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+PALETTE = ["#2357c6", "#1e7a3c", "#b36b00", "#6a3fa0", "#b3261e", "#0f7b8a", "#5b6475"]
+
+
+def _cell(value: object) -> str:
+    """A CSV cell a spreadsheet will not run: text starting with = + - @ is prefixed with a quote."""
+    text = str(value)
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@") and not _is_number(text) else text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+@dataclass
+class Chart:
+    key: str
+    title: str
+    headers: list[str]
+    rows: list[list[object]]
+    option: dict = field(default_factory=dict)
+    height: int = 300
+
+    @property
+    def labelled_rows(self) -> list[list[tuple[str, object]]]:
+        """Each cell with its column's header: a phone shows the table as label and value cards."""
+        return [list(zip(self.headers, row, strict=True)) for row in self.rows]
+
+    @property
+    def option_json(self) -> str:
+        return json.dumps(self.option, separators=(",", ":"))
+
+    @property
+    def csv_href(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow([_cell(h) for h in self.headers])
+        writer.writerows([[_cell(v) for v in row] for row in self.rows])
+        return "data:text/csv;charset=utf-8," + quote(out.getvalue())
+
+
+def stacked_bars(key: str, title: str, categories: list[str], series: dict[str, list[int]]) -> Chart:
+    """Horizontal stacked bars: one bar per category (a person), one segment per series (a stage)."""
+    option = {
+        "color": PALETTE,
+        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+        "legend": {"top": 0, "type": "scroll"},
+        "grid": {"left": 8, "right": 16, "top": 36, "bottom": 8, "containLabel": True},
+        "xAxis": {"type": "value", "minInterval": 1},
+        "yAxis": {"type": "category", "data": categories, "inverse": True},
+        "series": [
+            {"name": name, "type": "bar", "stack": "total", "data": values, "emphasis": {"focus": "series"}}
+            for name, values in series.items()
+        ],
+    }
+    rows = [[category, *(values[i] for values in series.values())] for i, category in enumerate(categories)]
+    return Chart(key, title, ["", *series], rows, option, height=max(220, 60 + 34 * len(categories)))
+
+
+def funnel(key: str, title: str, stages: list[tuple[str, int]]) -> Chart:
+    option = {
+        "color": PALETTE,
+        "tooltip": {"trigger": "item", "formatter": "{b}: {c}"},
+        "series": [
+            {
+                "type": "funnel",
+                "sort": "none",
+                "left": "10%",
+                "width": "80%",
+                "minSize": "8%",
+                "label": {"show": True, "position": "inside", "formatter": "{b}: {c}"},
+                "data": [{"name": name, "value": value} for name, value in stages],
+            }
+        ],
+    }
+    return Chart(key, title, ["Stage", "Leads"], [[name, value] for name, value in stages], option)

@@ -1,0 +1,79 @@
+"""The home page answers "what do I do now": a person who works leads sees their queue (handoffs to answer
+with their SLA clocks, next steps due, moves waiting for an approval they asked for); a manager, revenue
+leader or administrator sees their dashboard (open SLA breaches, approvals waiting for them with the deal's
+value, each person's workload by stage)."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils import timezone
+
+from accounts.choices import MANAGER_ROLES
+from accounts.selectors import notification_list
+from funnel import forms, queues
+from funnel.views import charts
+from leads.choices import Stage
+from leads.models import Lead
+
+
+def _counted(queryset, limit: int = queues.HOME_LIMIT) -> tuple[list, int]:
+    """(the first `limit` rows, how many there are) with one query when they all fit."""
+    rows = list(queryset[: limit + 1])
+    return rows[:limit], (len(rows) if len(rows) <= limit else queryset.count())
+
+
+def _queue(request):
+    user = request.user
+    handoffs, handoff_count = _counted(queues.handoffs_awaiting(user=user))
+    next_steps, next_step_count = _counted(queues.next_steps_due(user=user))
+    approvals, approval_count = _counted(queues.approvals_asked_by(user=user))
+    context = {
+        "handoffs": handoffs,
+        "handoff_count": handoff_count,
+        "next_steps": next_steps,
+        "next_step_count": next_step_count,
+        "my_approvals": approvals,
+        "approval_count": approval_count,
+        "open_leads": Lead.objects.filter(owner=user, stage__in=queues.OPEN_STAGES).count(),
+        "reject_form": forms.HandoffRejectForm(),
+        "notifications": list(notification_list(user=user, unread_only=True)[:10]),
+        "today": timezone.localdate(),
+    }
+    return render(request, "funnel/home_queue.html", context)
+
+
+def _workload_charts(workload: list[queues.Workload]) -> list[charts.Chart]:
+    people = [w.person.get_full_name() or w.person.get_username() for w in workload]
+    series = {Stage(stage).label: [w.by_stage[stage] for w in workload] for stage in queues.OPEN_STAGES}
+    totals = [(Stage(stage).label, sum(w.by_stage[stage] for w in workload)) for stage in queues.OPEN_STAGES]
+    totals = [(name, n) for name, n in totals if n]  # a team that holds no awareness leads draws no empty tip
+    return [
+        charts.stacked_bars("workload", "Open leads per person, by stage", people, series),
+        charts.funnel("team-funnel", "Open leads by stage", totals),
+    ]
+
+
+def _dashboard(request):
+    user = request.user
+    breaches, breach_count = _counted(queues.open_sla_breaches(user=user))
+    approvals, approval_count = _counted(queues.approvals_awaiting(user=user))
+    workload = [w for w in queues.team_workload(user=user) if w.total]
+    context = {
+        "breaches": breaches,
+        "breach_count": breach_count,
+        "approvals": approvals,
+        "approval_count": approval_count,
+        "workload": workload,
+        "stages": [Stage(stage) for stage in queues.OPEN_STAGES],
+        "charts": _workload_charts(workload) if workload else [],
+        "open_leads": sum(w.total for w in workload),
+        "decision_form": forms.DecisionForm(),
+        "notifications": list(notification_list(user=user, unread_only=True)[:10]),
+    }
+    return render(request, "funnel/home_dashboard.html", context)
+
+
+@login_required
+def home(request):
+    if request.user.role in MANAGER_ROLES or request.user.is_administrator:
+        return _dashboard(request)
+    return _queue(request)

@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from accounts import services
-from accounts.models import ApiToken, Notification, Team, User, WorkerHeartbeat
+from accounts.models import ApiToken, Notification, SavedView, Team, User, WorkerHeartbeat
 
 
 @admin.register(Team)
@@ -74,3 +74,11 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(SavedView)
+class SavedViewAdmin(admin.ModelAdmin):
+    list_display = ["name", "user", "page", "query", "created_at"]
+    list_filter = ["page"]
+    search_fields = ["name", "user__username"]
+    autocomplete_fields = ["user"]

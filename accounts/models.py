@@ -140,3 +140,20 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"To {self.recipient}: {self.message}"
+
+
+class SavedView(models.Model):
+    """A list's filters and order saved under a name by a person, e.g. "My EMEA intent leads, by score"."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="saved_views")
+    page = models.CharField(max_length=40, help_text="Which list: the page's URL name, e.g. lead-list.")
+    name = models.CharField(max_length=60)
+    query = models.CharField(max_length=1000, blank=True, help_text="The list's query string, without a page cursor.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["user", "page", "name"], name="saved_view_name_once")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.page})"

@@ -2,7 +2,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
-from accounts.models import ApiToken, Notification, Team, User
+from accounts.models import ApiToken, Notification, SavedView, Team, User
 
 
 def user_list() -> QuerySet[User]:
@@ -50,3 +50,7 @@ def user_subtree_ids(*, user: User) -> list[int]:
 def notification_list(*, user: User, unread_only: bool = False) -> QuerySet[Notification]:
     notifications = Notification.objects.filter(recipient=user)
     return notifications.filter(read_at__isnull=True) if unread_only else notifications
+
+
+def saved_view_list(*, user: User, page: str) -> QuerySet[SavedView]:
+    return SavedView.objects.filter(user=user, page=page)

@@ -6,10 +6,11 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.http import QueryDict
 from django.utils import timezone
 
 from accounts.choices import TokenScope
-from accounts.models import ApiToken, Notification, User, WorkerHeartbeat
+from accounts.models import ApiToken, Notification, SavedView, User, WorkerHeartbeat
 
 TOKEN_PREFIX = "crm_"
 
@@ -100,3 +101,32 @@ def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:
     if ids is not None:
         unread = unread.filter(pk__in=ids)
     return unread.update(read_at=timezone.now())
+
+
+MAX_SAVED_VIEWS = 30
+UNSAVED_PARAMS = frozenset({"cursor", "before"})
+
+
+def saved_view_save(*, user: User, page: str, name: str, query: QueryDict) -> SavedView:
+    """Saves (or overwrites, by name) a list's filters and order; the page position is never saved."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Give the view a name."})
+    kept = query.copy()
+    for param in UNSAVED_PARAMS & set(kept):
+        del kept[param]
+    text = kept.urlencode()
+    if len(text) > 1000:
+        raise ValidationError({"query": "These filters are too long to save."})
+    with transaction.atomic():
+        existing = SavedView.objects.select_for_update().filter(user=user, page=page)
+        if existing.count() >= MAX_SAVED_VIEWS and not existing.filter(name=name).exists():
+            raise ValidationError({"name": f"You have {MAX_SAVED_VIEWS} saved views here; delete one first."})
+        view, _ = SavedView.objects.update_or_create(user=user, page=page, name=name[:60], defaults={"query": text})
+    return view
+
+
+def saved_view_delete(*, user: User, view_id: int) -> int:
+    """Deletes one of the user's own views; returns how many were deleted (0 if it was not theirs)."""
+    deleted, _ = SavedView.objects.filter(user=user, pk=view_id).delete()
+    return deleted

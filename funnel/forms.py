@@ -6,11 +6,13 @@ import json
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import fields_for_model
+from django.http import QueryDict
 
 from config.fields import JSONFormField
 from crm.choices import InteractionChannel
 from crm.models import CallReport
 from funnel.choices import SignOffSide
+from funnel.engine import conditions
 from funnel.models import LeadDefinitionVersion, RejectionReason
 from leads.choices import Stage
 from leads.models import CONTACT_FIELDS, FACT_FIELDS, FIT_FIELDS, Lead
@@ -66,6 +68,37 @@ class TransitionForm(forms.Form):
         self.fields["to_stage"].widget.choices = [("", "Choose a stage…"), *reachable]
 
 
+class IdListField(forms.Field):
+    """Several ids from checkboxes of one name (a page of leads chosen for a bulk action)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        values = value or []
+        if not all(isinstance(v, str) and v.isascii() and v.isdigit() and len(v) < 19 for v in values):
+            raise ValidationError("Choose leads from the list.")
+        return list(dict.fromkeys(int(v) for v in values))
+
+    def validate(self, value):
+        super().validate(value)
+        if not value:
+            raise ValidationError("Choose at least one lead.")
+
+
+class BulkMoveForm(forms.Form):
+    ids = IdListField()
+    to_stage = forms.ChoiceField(choices=Stage.choices, label="Move to")
+    reason = forms.CharField(required=False, max_length=500, strip=True)
+
+
+class SavedViewForm(forms.Form):
+    name = forms.CharField(max_length=60, strip=True)
+    query = forms.CharField(required=False, max_length=1000, widget=forms.HiddenInput)
+
+    def saved_query(self) -> QueryDict:
+        return QueryDict(self.cleaned_data["query"])
+
+
 class ApprovalAskForm(forms.Form):
     to_stage = forms.ChoiceField(choices=Stage.choices, widget=forms.HiddenInput)
 
@@ -111,8 +144,11 @@ class PrettyJSONField(JSONFormField):
 
 
 class ProposeForm(forms.Form):
+    """A new version's criteria: JSON underneath, edited as rows of field / operator / value where JavaScript
+    runs (static/js/criteria-editor.js reads the language from the textarea's data-language)."""
+
     criteria = PrettyJSONField(
-        widget=forms.Textarea(attrs={"rows": 8, "class": "code"}),
+        widget=forms.Textarea(attrs={"rows": 8, "class": "code", "data-language": json.dumps(conditions.language())}),
         help_text='{"conditions": [{"field": "score", "op": "gte", "value": 40}, '
         '{"facts": ["budget", "authority", "need", "timeline"], "at_least": 3}]}',
     )

@@ -3,7 +3,7 @@ approvals, definitions, rules, the team page and call reports."""
 
 from django.urls import path
 
-from funnel.views import board, call_reports, definitions, handoffs, home, leads, rules, team
+from funnel.views import board, call_reports, definitions, handoffs, home, lead_list, leads, rules, team
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -12,7 +12,10 @@ urlpatterns = [
     path("sla/", handoffs.sla_breaches, name="sla-breaches"),
     path("call-reports/", call_reports.call_report_list, name="call-report-list"),
     path("rules/", rules.rule_list, name="rule-list"),
-    path("leads/", leads.lead_list, name="lead-list"),
+    path("leads/", lead_list.lead_list, name="lead-list"),
+    path("leads/bulk-move/", lead_list.lead_bulk_move, name="lead-bulk-move"),
+    path("leads/views/", lead_list.saved_view_save, name="saved-view-save"),
+    path("leads/views/<int:view_id>/delete/", lead_list.saved_view_delete, name="saved-view-delete"),
     path("leads/new/", leads.lead_create, name="lead-create"),
     path("leads/<int:lead_id>/", leads.lead_detail, name="lead-detail"),
     path("leads/<int:lead_id>/edit/", leads.lead_edit, name="lead-edit"),

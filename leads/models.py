@@ -76,6 +76,9 @@ class Lead(models.Model):
             models.Index(fields=["source_campaign", "-id"], name="lead_campaign_id"),
             models.Index(fields=["owning_function", "-id"], name="lead_function_id"),
             models.Index(fields=["created_at"], name="lead_created"),
+            # The lead list's other orders, walked by keyset: by name, by score.
+            models.Index(fields=["last_name", "first_name", "id"], name="lead_name_order"),
+            models.Index(fields=["-score", "-id"], name="lead_score_order"),
             # The board: a person's leads in one stage, most recently moved first.
             models.Index(fields=["owner", "stage", "-stage_entered_at"], name="lead_owner_stage_time"),
             # Name and company search is a substring match; trigram indexes keep it off a sequential scan.

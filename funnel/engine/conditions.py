@@ -151,6 +151,34 @@ def validate_criteria(document: object) -> list[str]:
     return errors
 
 
+OPERATOR_WORDS = {
+    "eq": "is",
+    "ne": "is not",
+    "gt": "is more than",
+    "gte": "is at least",
+    "lt": "is less than",
+    "lte": "is at most",
+    "in": "is one of",
+    "not_in": "is none of",
+    "present": "is filled in",
+    "absent": "is empty",
+    "is_true": "is confirmed",
+    "is_false": "is ruled out",
+}
+
+
+def language() -> dict:
+    """The criteria language as data, for editors that build documents this module then validates."""
+    return {
+        "fields": [{"name": name, "kind": kind} for name, kind in FIELDS.items()],
+        "operators": {kind: [{"op": op, "words": OPERATOR_WORDS[op]} for op in ops] for kind, ops in OPERATORS.items()},
+        "no_value": sorted(NO_VALUE),
+        "facts": list(FACTS),
+        "ranges": {name: [str(low), str(high)] for name, (low, high) in NUMBER_RANGES.items()},
+        "max_conditions": MAX_CONDITIONS,
+    }
+
+
 def describe(condition: Mapping) -> str:
     if "label" in condition:
         return condition["label"]
@@ -159,7 +187,7 @@ def describe(condition: Mapping) -> str:
         return f"at least {at_least} of {', '.join(condition['facts'])} confirmed"
     op = condition["op"]
     if op in NO_VALUE:
-        return f"{condition['field']} {op.replace('_', ' ')}"
+        return f"{condition['field']} {OPERATOR_WORDS[op]}"
     value = condition["value"]
     shown = ", ".join(value) if isinstance(value, list) else value
     return f"{condition['field']} {SYMBOLS[op]} {shown}"

@@ -30,7 +30,9 @@ def _definition_rows(bound: dict) -> list[dict]:
         active = next((v for v in versions if v.status == VersionStatus.ACTIVE), None)
         proposed = [(v, _criteria_lines(v)) for v in versions if v.status == VersionStatus.PROPOSED]
         example = active.criteria if active else {"conditions": [{"field": "score", "op": "gte", "value": 40}]}
-        form = bound.get(definition.pk) or forms.ProposeForm(initial={"criteria": example})
+        form = bound.get(definition.pk) or forms.ProposeForm(
+            initial={"criteria": example}, auto_id=f"id_{definition.code}_%s"
+        )
         rows.append(
             {
                 "definition": definition,
@@ -63,7 +65,7 @@ def definition_propose(request, definition_id: int):
     definition = selectors.definition_list().filter(pk=definition_id).first()
     if definition is None:
         raise Http404("No such definition.")
-    form = forms.ProposeForm(request.POST)
+    form = forms.ProposeForm(request.POST, auto_id=f"id_{definition.code}_%s")
     if form.is_valid():
         try:
             version = definitions.definition_version_propose(

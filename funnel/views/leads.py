@@ -10,8 +10,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.choices import Role
-from accounts.selectors import user_list
 from config.errors import DomainError
 from funnel import forms, selectors
 from funnel.services import approvals, intake, touches, transitions
@@ -22,10 +20,8 @@ from leads import selectors as lead_selectors
 from leads import services as lead_services
 from leads.choices import Stage
 from leads.exceptions import DuplicateLead
-from leads.filters import LeadFilter
 from leads.models import SALES_ONLY_FIELDS, Lead
 
-PAGE_SIZE = 50
 # The lead's fields on its page; SALES_ONLY_FIELDS among them are hidden from marketing-only viewers.
 SHOWN_FIELDS = [
     *(name for name in forms.CAPTURE_FIELDS if name not in ("first_name", "last_name")),
@@ -55,38 +51,6 @@ def _lead_in_full(request, lead_id: int) -> Lead:
         return lead_selectors.lead_get_in_full(user=request.user, lead_id=lead_id)
     except Lead.DoesNotExist:
         raise Http404("No such lead.") from None
-
-
-def _keyset_page(request, leads) -> tuple[list[Lead], str | None, str | None]:
-    """(a page of leads, newest first, older than ?before=<id>; the older page's link; the first page's link).
-    One row more than the page says whether an older page exists, without a COUNT(*) over all leads."""
-    query = request.GET.copy()
-    before = query.pop("before", [""])[-1]
-    if before.isdigit():
-        leads = leads.filter(pk__lt=int(before))
-    rows = list(leads.order_by("-id")[: PAGE_SIZE + 1])
-    newest = f"?{query.urlencode()}" if before else None
-    if len(rows) <= PAGE_SIZE:
-        return rows, None, newest
-    query["before"] = rows[PAGE_SIZE - 1].pk
-    return rows[:PAGE_SIZE], f"?{query.urlencode()}", newest
-
-
-@login_required
-def lead_list(request):
-    leads = lead_selectors.lead_list(user=request.user).select_related("owner", "team", "company", "source_campaign")
-    filters = LeadFilter(request.GET, queryset=leads, request=request)
-    rows, older, newest = _keyset_page(request, filters.qs)
-    context = {
-        "leads": rows,
-        "older": older,
-        "newest": newest,
-        "filter_errors": filters.errors,
-        "stages": Stage.choices,
-        "owners": user_list().exclude(role=Role.INTEGRATION).order_by("username"),
-        "chosen": {key: request.GET.get(key, "") for key in ("stage", "q", "owner")},
-    }
-    return render(request, "funnel/lead_list.html", context)
 
 
 @login_required

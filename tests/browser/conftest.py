@@ -51,12 +51,15 @@ def page_as(browser, live_server, request):
     SCREENSHOTS=<folder> set, each page's final state is saved there to be looked at."""
     pages = []
 
-    def open_page(user, viewport=LAPTOP):
+    def open_page(user, viewport=LAPTOP, password=PASSWORD):
         page = browser.new_page(viewport=viewport)
+        page.console_errors = []
+        page.on("console", lambda message: message.type == "error" and page.console_errors.append(message.text))
+        page.on("pageerror", lambda error: page.console_errors.append(str(error)))
         pages.append(page)
         page.goto(f"{live_server.url}/login/")
         page.fill("input[name=username]", user.username)
-        page.fill("input[name=password]", PASSWORD)
+        page.fill("input[name=password]", password)
         page.click("button[type=submit]")
         page.wait_for_url(f"{live_server.url}/")
         return page
@@ -72,3 +75,27 @@ def page_as(browser, live_server, request):
 
 def page_width(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth")
+
+
+def drag(page, source, target) -> None:
+    """Drags like a hand does: Chromium starts HTML5 drag and drop only after the mouse moves in steps."""
+    target.scroll_into_view_if_needed()
+    start, end = source.bounding_box(), target.bounding_box()
+    page.mouse.move(start["x"] + 5, start["y"] + start["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(end["x"] + end["width"] / 2, end["y"] + 60, steps=12)
+    page.mouse.up()
+
+
+AXE = os.path.join(os.path.dirname(__file__), "vendor", "axe.min.js")
+
+
+def serious_accessibility_violations(page) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now, one line each."""
+    page.add_script_tag(path=AXE)
+    violations = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]

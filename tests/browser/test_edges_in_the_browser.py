@@ -46,3 +46,22 @@ def test_a_long_unbroken_word_wraps_in_the_lead_list(people, page_as, live_serve
     page = page_as(people["rep"], LAPTOP)
     page.goto(f"{live_server.url}/leads/")
     assert page_width(page) <= LAPTOP["width"]
+
+
+def test_choosing_leads_brings_up_the_bulk_bar_and_moves_each_through_its_rules(
+    people, page_as, live_server, make_lead
+):
+    for n in range(3):
+        make_lead(owner=people["marketer"], last_name=f"Pick{n}")
+    page = page_as(people["marketer"], PHONE)
+    page.goto(f"{live_server.url}/leads/")
+    bar = page.locator(".bulk-bar")
+    assert not bar.is_visible()
+    page.get_by_label("Select Pick0").check()
+    page.get_by_label("Select Pick2").check()
+    assert bar.is_visible() and bar.locator("[data-selected]").inner_text() == "2"
+    bar.get_by_label("Move the selected leads to").select_option("interest")
+    bar.get_by_role("button", name="Move each through its rules").click()
+    page.wait_for_url(f"{live_server.url}/leads/")
+    assert "Moved 2 leads to Interest." in page.locator(".toasts").inner_text()
+    assert page_width(page) <= PHONE["width"]

@@ -86,7 +86,7 @@ def test_evaluation_says_which_criteria_pass_and_fail():
         ("expected_value ≥ 100000", True),
         ("at least 3 of budget, authority, need, timeline confirmed", False),
         ("at least 2 of budget, authority, need, timeline confirmed", True),
-        ("phone present", False),
+        ("phone is filled in", False),
     ]
     assert results[0].reason == "score is 55"
     assert results[2].reason == "2 confirmed (budget, authority), 3 needed"

@@ -89,7 +89,10 @@ def test_marketer_sees_a_sales_stage_lead_without_sales_fields_or_forms(client, 
     assert Lead.objects.get(pk=lead.pk).stage == "intent"
 
 
-def test_lead_list_filters_by_stage_and_pages_by_id(client, people):
+def test_lead_list_filters_by_stage_and_pages_by_keyset(client, people, monkeypatch):
+    from funnel.views import lead_list
+
+    monkeypatch.setattr(lead_list, "PAGE_SIZE", 2)
     leads = [capture(people, n) for n in range(10, 13)]
     walk(leads[0], people["marketer"], "interest")
     client = logged_in(client, people["marketer"])
@@ -97,9 +100,11 @@ def test_lead_list_filters_by_stage_and_pages_by_id(client, people):
     page = client.get(reverse("lead-list"), {"stage": "interest"}).content.decode()
     assert "Buyer10" in page
     assert "Buyer11" not in page
-    page = client.get(reverse("lead-list"), {"before": leads[2].pk}).content.decode()
-    assert "Buyer11" in page
-    assert "Buyer12" not in page
+    first = client.get(reverse("lead-list"))
+    assert [lead.last_name for lead in first.context["leads"]] == ["Buyer12", "Buyer11"]
+    second = client.get(reverse("lead-list") + first.context["next_url"])
+    assert [lead.last_name for lead in second.context["leads"]] == ["Buyer10"]
+    assert second.context["next_url"] == ""
 
 
 def test_lead_create_form_captures_a_lead_and_refuses_a_duplicate(client, people):

@@ -136,6 +136,19 @@ def movable_leads(count: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
+def signed_in(user: User) -> str:
+    """A session key of `user` signed in, as the browser's sessionid cookie would carry it."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return session.session_key
+
+
 def postgres_version() -> str:
     with connection.cursor() as cursor:
         cursor.execute("SELECT version()")
@@ -153,6 +166,7 @@ def main() -> None:
     ensure_mql()
     ensure_rules(admin)
     owner = Lead.objects.values("owner").annotate(n=Count("id")).order_by("-n").first()
+    rep = User.objects.get(pk=owner["owner"])
     position, cursor = deep_cursor(total)
     print(
         json.dumps(
@@ -166,6 +180,8 @@ def main() -> None:
                 "deep_position": position,
                 "deep_cursor": cursor,
                 "movable": movable_leads(args.movable),
+                # The web pages as the biggest owner signs in, and as that person's manager.
+                "sessions": {"rep": signed_in(rep), "manager": signed_in(rep.manager or admin)},
             }
         )
     )

@@ -58,6 +58,18 @@ def _transition_goal(row: Measured) -> tuple[str, str]:
     return goal, f"{verdict}: {row.loaded.rps:,.0f}/s, {row.loaded.failed} failed"
 
 
+WEB_P99_MS = 150
+
+
+def _web_goal(row: Measured) -> tuple[str, str]:
+    """A page a person opens all day renders from indexed queries: p99 unqueued within WEB_P99_MS."""
+    goal = f"p99 ≤ {WEB_P99_MS} ms unqueued"
+    if row.light is None:
+        return goal, "not measured"
+    verdict = "met" if row.light.p99 <= WEB_P99_MS else "**not met**"
+    return goal, f"{verdict}: p99 {_ms(row.light.p99)} ms"
+
+
 def verdicts(rows: list[Measured]) -> dict[str, tuple[str, str]]:
     by_key = {row.key: row for row in rows}
     result = {"hello": ("framework ceiling", "—"), "bare": ("reference for the list goal", "—")}
@@ -70,6 +82,9 @@ def verdicts(rows: list[Measured]) -> dict[str, tuple[str, str]]:
         result["deep"] = (f"{list_goal}; {goal}", f"{list_verdict}; {verdict}")
     if "transition" in by_key:
         result["transition"] = _transition_goal(by_key["transition"])
+    for key, row in by_key.items():
+        if key.startswith("web-"):
+            result[key] = _web_goal(row)
     return result
 
 

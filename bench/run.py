@@ -151,8 +151,10 @@ def start_server(env: dict, port: int, log: Path) -> subprocess.Popen:
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
-def request(url: str, token: str | None = None, data: bytes | None = None) -> tuple[int, bytes]:
+def request(url: str, token: str | None = None, data: bytes | None = None, cookie: str = "") -> tuple[int, bytes]:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if cookie:
+        headers["Cookie"] = cookie
     if data is not None:
         headers["Content-Type"] = "application/json"
     try:
@@ -176,58 +178,73 @@ def wait_healthy(base: str, server: subprocess.Popen, log: Path, timeout: float 
     sys.exit(f"/healthz did not answer 200 within {timeout:.0f} s:\n{log.read_text()[-3000:]}")
 
 
-def probe(base: str, path: str, token: str) -> str:
+def probe(base: str, path: str, auth: dict) -> str:
     """'' when the endpoint answers 2xx; else why not (the row is then reported as not measured)."""
-    status, body = request(base + path, token)
+    status, body = request(base + path, auth.get("token"), cookie=auth.get("cookie", ""))
     return "" if 200 <= status < 300 else f"HTTP {status} {body[:200].decode(errors='replace')}"
 
 
-def measure_all(base: str, paths: list[str], token: str, args: argparse.Namespace) -> list[tuple]:
-    """(loaded, unqueued) summaries per path. Runs go round the endpoints (run 1 of each, then run 2 …) so a
-    burst of other work on the shared machine lands on several endpoints instead of skewing one."""
-    common = {"token": token, "threads": args.threads}
-    for path in paths:  # warm-up: caches, connections
-        wrk.run(base + path, seconds=2, connections=args.connections, **common)
-    loaded: dict[str, list[wrk.Run]] = {path: [] for path in paths}
-    light: dict[str, list[wrk.Run]] = {path: [] for path in paths}
+def measure_all(base: str, targets: list[tuple[str, dict]], args: argparse.Namespace) -> list[tuple]:
+    """(loaded, unqueued) summaries per (path, auth). Runs go round the endpoints (run 1 of each, then run 2 …)
+    so a burst of other work on the shared machine lands on several endpoints instead of skewing one."""
+    for path, auth in targets:  # warm-up: caches, connections
+        wrk.run(base + path, seconds=2, connections=args.connections, threads=args.threads, **auth)
+    loaded: list[list[wrk.Run]] = [[] for _ in targets]
+    light: list[list[wrk.Run]] = [[] for _ in targets]
     for _ in range(args.runs):
-        for path in paths:
-            loaded[path].append(wrk.run(base + path, seconds=args.seconds, connections=args.connections, **common))
+        for index, (path, auth) in enumerate(targets):
+            loaded[index].append(
+                wrk.run(base + path, seconds=args.seconds, connections=args.connections, threads=args.threads, **auth)
+            )
     for _ in range(args.runs):
-        for path in paths:
-            light[path].append(wrk.run(base + path, seconds=light_seconds(args), connections=WORKERS, **common))
-    return [(wrk.Summary(loaded[path]), wrk.Summary(light[path])) for path in paths]
+        for index, (path, auth) in enumerate(targets):
+            light[index].append(
+                wrk.run(base + path, seconds=light_seconds(args), connections=WORKERS, threads=args.threads, **auth)
+            )
+    return [(wrk.Summary(loaded[i]), wrk.Summary(light[i])) for i in range(len(targets))]
 
 
 def light_seconds(args: argparse.Namespace) -> int:
     return max(2, args.seconds // 2)
 
 
-def read_rows(data: dict) -> list[tuple[str, str, str]]:
+def read_rows(data: dict) -> list[tuple[str, str, str, dict]]:
+    """(key, label, path, auth): the API as the admin's token, the web pages as signed-in browsers."""
+    api = {"token": data["token"]}
+    rep, manager = ({"cookie": f"sessionid={data['sessions'][who]}"} for who in ("rep", "manager"))
     return [
-        ("hello", "Bare DRF hello", "/bench/hello/"),
-        ("bare", "Bare DRF list, 50 leads, 7 columns", "/bench/bare-leads/"),
-        ("page1", "Lead list, first page of 50", "/api/v1/leads/"),
-        ("stage", "Lead list, stage filter", "/api/v1/leads/?stage=consideration"),
-        ("owner", "Lead list, owner filter", f"/api/v1/leads/?owner={data['owner']}"),
+        ("hello", "Bare DRF hello", "/bench/hello/", api),
+        ("bare", "Bare DRF list, 50 leads, 7 columns", "/bench/bare-leads/", api),
+        ("page1", "Lead list, first page of 50", "/api/v1/leads/", api),
+        ("stage", "Lead list, stage filter", "/api/v1/leads/?stage=consideration", api),
+        ("owner", "Lead list, owner filter", f"/api/v1/leads/?owner={data['owner']}", api),
         (
             "deep",
             f"Lead list at position {data['deep_position']:,}",
             f"/api/v1/leads/?cursor={quote(data['deep_cursor'])}",
+            api,
         ),
+        ("web-list-rep", f"Web lead list, a rep ({data['owner_leads']:,} leads)", "/leads/?mine=true", rep),
+        ("web-list-manager", "Web lead list, their sales manager", "/leads/", manager),
+        ("web-list-score", "Web lead list by score, the manager", "/leads/?sort=score", manager),
+        ("web-board-rep", "Board, the rep", "/board/", rep),
+        ("web-board-manager", "Board, the manager's teams", "/board/?scope=team", manager),
+        ("web-home-rep", "Home (My queue), the rep", "/", rep),
+        ("web-home-manager", "Home (Dashboard), the manager", "/", manager),
     ]
 
 
 def measure_reads(base: str, data: dict, args: argparse.Namespace) -> list[report.Measured]:
-    rows, available = [], []
-    for key, label, path in read_rows(data):
-        unavailable = probe(base, path, data["token"])
+    rows, available, auths = [], [], []
+    for key, label, path, auth in read_rows(data):
+        unavailable = probe(base, path, auth)
         rows.append(report.Measured(key, label, path, None, None, unavailable))
         if unavailable:
             print(f"{label}: not measured ({unavailable})", flush=True)
         else:
             available.append(rows[-1])
-    summaries = measure_all(base, [row.path for row in available], data["token"], args)
+            auths.append(auth)
+    summaries = measure_all(base, [(row.path, auth) for row, auth in zip(available, auths, strict=True)], args)
     for row, (loaded, light) in zip(available, summaries, strict=True):
         row.loaded, row.light = loaded, light
         print(

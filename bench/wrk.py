@@ -92,11 +92,24 @@ def parse(output: str) -> Run:
     )
 
 
-def run(url: str, *, token: str, seconds: int, connections: int, threads: int, script: Path | None = None) -> Run:
+def run(
+    url: str,
+    *,
+    token: str = "",
+    cookie: str = "",
+    seconds: int,
+    connections: int,
+    threads: int,
+    script: Path | None = None,
+) -> Run:
+    """One wrk run against 127.0.0.1, as an API client (`token`) or a signed-in browser (`cookie`)."""
     if not url.startswith("http://127.0.0.1:"):
         raise ValueError(f"the benchmark only targets 127.0.0.1, not {url}")
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
-    command += ["-H", f"Authorization: Bearer {token}"] if script is None else ["-s", str(script)]
+    if script is not None:
+        command += ["-s", str(script)]
+    else:
+        command += ["-H", f"Cookie: {cookie}"] if cookie else ["-H", f"Authorization: Bearer {token}"]
     result = subprocess.run([*command, url], capture_output=True, text=True, timeout=seconds + 30, check=True)
     return parse(result.stdout)
 

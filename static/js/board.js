@@ -22,8 +22,12 @@
   }
 
   function setCount(stage, delta) {
-    const badge = column(stage)?.querySelector("[data-count]");
-    if (badge) badge.textContent = String(Number(badge.textContent) + delta);
+    const col = column(stage);
+    const badge = col?.querySelector("[data-count]");
+    if (!badge) return;
+    const count = Number(badge.textContent) + delta;
+    badge.textContent = String(count);
+    col.classList.toggle("is-empty", count === 0);
   }
 
   function refreshTargets(card) {

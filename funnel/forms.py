@@ -11,7 +11,7 @@ from django.http import QueryDict
 from config.fields import JSONFormField
 from crm.choices import InteractionChannel
 from crm.models import CallReport
-from funnel.choices import SignOffSide
+from funnel.choices import SignOffSide, SlaClock
 from funnel.engine import conditions
 from funnel.models import LeadDefinitionVersion, RejectionReason
 from leads.choices import Stage
@@ -180,3 +180,41 @@ def add_service_errors(form, exc: ValidationError) -> None:
             form.add_error(field, msgs)
         else:
             form.add_error(None, [f"{field}: {m}" for m in msgs])
+
+
+def _json_editor(part: str) -> forms.Textarea:
+    """The JSON of a rule's part, turned into rows by static/js/rule-editor.js where JavaScript runs."""
+    return forms.Textarea(attrs={"rows": 6, "class": "code", "data-rule-part": part})
+
+
+class RuleForm(forms.Form):
+    """A rule of engagement as the web shows it: plain fields, and the structured parts edited as rows. The
+    service (funnel.services.rules) validates every part, as it does for the API and the admin."""
+
+    name = forms.CharField(max_length=120)
+    description = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    is_active = forms.BooleanField(required=False, initial=True, label="Active")
+    priority = forms.IntegerField(
+        min_value=0, max_value=32767, initial=100, help_text="Lower runs first; the first rule that routes wins."
+    )
+    from_stages = forms.MultipleChoiceField(
+        choices=Stage.choices, required=False, widget=forms.CheckboxSelectMultiple, help_text="None ticked: any."
+    )
+    to_stages = forms.MultipleChoiceField(
+        choices=Stage.choices, required=False, widget=forms.CheckboxSelectMultiple, help_text="None ticked: any."
+    )
+    preconditions = JSONFormField(required=False, widget=_json_editor("preconditions"), initial=list)
+    routing = JSONFormField(required=False, widget=_json_editor("routing"), initial=dict)
+    escalations = JSONFormField(required=False, widget=_json_editor("escalations"), initial=list)
+    accept_within_hours = forms.IntegerField(required=False, min_value=1, max_value=2000, label="Accept within (h)")
+    first_touch_within_hours = forms.IntegerField(
+        required=False, min_value=1, max_value=2000, label="First touch within (h)"
+    )
+    sla_clock = forms.ChoiceField(choices=SlaClock.choices, label="SLA clock")
+
+    def rule_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["preconditions"] = data["preconditions"] or []
+        data["routing"] = data["routing"] or {"kind": "keep"}
+        data["escalations"] = data["escalations"] or []
+        return data

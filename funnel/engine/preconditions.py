@@ -48,6 +48,7 @@ def register(cls: type["Precondition"]) -> type["Precondition"]:
 
 class Precondition:
     name = ""
+    words = ""  # what an editor calls the kind
     params: tuple[str, ...] = ()
     # What the mover can do when this check fails: "update_lead" (fill in facts or fields), "log_call_report".
     remedy = ""
@@ -85,6 +86,7 @@ class DefinitionMet(Precondition):
     """The lead meets the active (signed-off) version of a lead definition, e.g. SQL."""
 
     name = "definition_met"
+    words = "meets a definition"
     remedy = "update_lead"
     params = ("level",)
 
@@ -117,6 +119,7 @@ class DefinitionMet(Precondition):
 @register
 class RequiredFields(Precondition):
     name = "required_fields"
+    words = "has these fields filled in"
     params = ("fields",)
     remedy = "update_lead"
 
@@ -146,6 +149,7 @@ class RequiredFields(Precondition):
 @register
 class MinScore(Precondition):
     name = "min_score"
+    words = "has at least this score"
     params = ("score",)
 
     @classmethod
@@ -167,6 +171,7 @@ class CallReportWithinDays(Precondition):
     """Sales has logged a call report on the lead within the last N days."""
 
     name = "call_report_within_days"
+    words = "has a call report within N days"
     remedy = "log_call_report"
     params = ("days",)
 

@@ -1,13 +1,21 @@
-"""The rules of engagement in words: for each class of moves, what must be true, who gets the lead, who must
-be involved or approve, and the SLA clocks."""
+"""The rules of engagement in words, and — for managers, revenue leaders and administrators — a form that
+edits them with structured rows instead of JSON: what must be true, who gets the lead, who must be involved
+or approve, and the SLA clocks. Every save goes through funnel.services.rules, like the API and the admin."""
 
+import json
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
 
+from accounts.choices import Role
 from accounts.models import Team, User
-from funnel import selectors
-from funnel.engine import escalations, preconditions, routing
-from funnel.services.rules import RULE_EDITORS
+from funnel import forms, selectors
+from funnel.engine import conditions, escalations, preconditions, routing
+from funnel.models import HandoffRule, LeadDefinition
+from funnel.services import rules as rule_services
+from funnel.services.routing import ROUTABLE_ROLES
 from leads.choices import Stage
 
 
@@ -27,6 +35,10 @@ def _names(rules) -> dict:
     return names
 
 
+def _may_edit(user) -> bool:
+    return user.role in rule_services.RULE_EDITORS or user.is_superuser
+
+
 @login_required
 def rule_list(request):
     rules = list(selectors.handoff_rule_list())
@@ -41,5 +53,44 @@ def rule_list(request):
         }
         for rule in rules
     ]
-    may_edit = request.user.role in RULE_EDITORS or request.user.is_superuser
-    return render(request, "funnel/rule_list.html", {"rows": rows, "may_edit": may_edit})
+    return render(request, "funnel/rule_list.html", {"rows": rows, "may_edit": _may_edit(request.user)})
+
+
+def rule_language() -> dict:
+    """Everything the rule editor offers, from the same registries the service validates against."""
+    people = User.objects.filter(is_active=True, role__in=ROUTABLE_ROLES).order_by("username")
+    return {
+        **conditions.language(),
+        "kinds": [
+            {"name": k.name, "words": k.words, "params": list(k.params)} for k in preconditions.REGISTRY.values()
+        ],
+        "definitions": list(LeadDefinition.objects.values_list("code", flat=True)),
+        "roles": [[role.value, role.label] for role in Role],
+        "teams": [[team.pk, team.name] for team in Team.objects.order_by("name")],
+        "people": [[person.pk, person.get_full_name() or person.get_username()] for person in people],
+        "match_fields": list(routing.MATCH_FIELDS),
+    }
+
+
+def _initial(rule: HandoffRule | None) -> dict:
+    if rule is None:
+        return {"routing": {"kind": "keep"}, "preconditions": [], "escalations": [], "sla_clock": "working"}
+    return {name: getattr(rule, name) for name in HandoffRule.EDITABLE_FIELDS}
+
+
+@login_required
+def rule_edit(request, rule_id: int | None = None):
+    if not _may_edit(request.user):
+        raise PermissionDenied("Managers, revenue leaders and administrators change the rules of engagement.")
+    rule = get_object_or_404(HandoffRule, pk=rule_id) if rule_id else None
+    form = forms.RuleForm(request.POST or None, initial=_initial(rule))
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = rule_services.handoff_rule_save(actor=request.user, rule=rule, data=form.rule_data())
+        except ValidationError as exc:
+            forms.add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Saved the rule “{saved.name}”; it applies from the next move.")
+            return redirect("rule-list")
+    context = {"form": form, "rule": rule, "language": json.dumps(rule_language())}
+    return render(request, "funnel/rule_form.html", context, status=422 if form.errors else 200)

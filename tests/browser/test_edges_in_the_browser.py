@@ -65,3 +65,45 @@ def test_choosing_leads_brings_up_the_bulk_bar_and_moves_each_through_its_rules(
     page.wait_for_url(f"{live_server.url}/leads/")
     assert "Moved 2 leads to Interest." in page.locator(".toasts").inner_text()
     assert page_width(page) <= PHONE["width"]
+
+
+def test_a_manager_writes_a_rule_with_rows_instead_of_json(people, teams, page_as, live_server):
+    from funnel.models import HandoffRule
+
+    page = page_as(people["sales_manager"])
+    page.goto(f"{live_server.url}/rules/new/")
+    page.get_by_label("Name").fill("Score before interest")
+    page.locator("fieldset.stages", has_text="To stages").get_by_label("Interest").check()
+    page.get_by_role("button", name="Add a precondition").click()
+    page.get_by_label("Precondition 1: kind").select_option("min_score")
+    page.get_by_label("Precondition 1: score").fill("30")
+    page.get_by_label("Routing: who gets the lead").select_option("round_robin")
+    page.get_by_label("Routing: team").select_option(str(teams["marketing"].pk))
+    page.get_by_role("button", name="Add an escalation").click()
+    page.get_by_label("Escalation 1 when: value").fill("50000")
+    page.get_by_label("Escalation 1: action").select_option("approve")
+    page.get_by_label("Accept within (h)").fill("8")
+    page.get_by_role("button", name="Save the rule").click()
+    page.wait_for_url(f"{live_server.url}/rules/")
+    assert "Saved the rule" in page.locator(".toasts").inner_text()
+    rule = HandoffRule.objects.get(name="Score before interest")
+    assert (rule.to_stages, rule.preconditions, rule.routing, rule.accept_within_hours) == (
+        ["interest"],
+        [{"kind": "min_score", "score": 30}],
+        {"kind": "round_robin", "team": teams["marketing"].pk},
+        8,
+    )
+    assert rule.escalations == [
+        {
+            "when": {"field": "expected_value", "op": "gte", "value": 50000},
+            "role": "revenue_leader",
+            "action": "approve",
+        }
+    ]
+    page.goto(f"{live_server.url}/rules/{rule.pk}/")
+    page.get_by_label("Precondition 1: score").fill("35")
+    page.get_by_role("button", name="Save the rule").click()
+    page.wait_for_url(f"{live_server.url}/rules/")
+    rule.refresh_from_db()
+    assert rule.preconditions == [{"kind": "min_score", "score": 35}]
+    assert page.console_errors == []

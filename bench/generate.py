@@ -227,8 +227,14 @@ def main() -> None:
         dropped = [] if args.keep_indexes else secondary_indexes(cur)
         for name, _ in dropped:
             cur.execute(f"DROP INDEX {name}")
+        # The per-owner stage counts (leads migration 0006) are recounted once after the load instead of being
+        # adjusted a million times, one row at a time.
+        cur.execute("ALTER TABLE leads_lead DISABLE TRIGGER leads_owner_stage_count_write")
         with phase(f"COPY {args.leads:,} leads with histories"):
             totals = load(cur, Generator(refs, args.seed, time.time()), args.leads, args.batch)
+        with phase("Recounting leads per owner and stage"):
+            cur.execute("SELECT leads_owner_stage_count_rebuild()")
+            cur.execute("ALTER TABLE leads_lead ENABLE TRIGGER leads_owner_stage_count_write")
         with phase(f"Rebuilding {len(dropped)} secondary indexes"):
             for _, definition in dropped:
                 cur.execute(definition)
@@ -241,7 +247,14 @@ def main() -> None:
             conn.commit()
         conn.autocommit = True
         with phase("VACUUM ANALYZE"):
-            for table in (*LOADED_TABLES, "crm_company", "crm_campaign", "accounts_user", "accounts_team"):
+            for table in (
+                *LOADED_TABLES,
+                "leads_ownerstagecount",
+                "crm_company",
+                "crm_campaign",
+                "accounts_user",
+                "accounts_team",
+            ):
                 cur.execute(f"VACUUM (ANALYZE) {table}")
     stages = ", ".join(f"{stage} {count:,}" for stage, count in sorted(totals["stages"].items(), key=lambda i: -i[1]))
     print(

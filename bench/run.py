@@ -85,12 +85,12 @@ def server_env(workdir: Path, database_url: str) -> tuple[dict, str]:
 
 
 def migrate(env: dict) -> None:
-    """The schema is the product's as checked out now: apply whatever migrations the tree has gained."""
-    result = subprocess.run(
-        [str(PYTHON), "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    if result.returncode != 0:
-        sys.exit(f"manage.py migrate failed:\n{result.stdout[-2000:]}{result.stderr[-3000:]}")
+    """The schema and static files are the product's as checked out now: apply whatever migrations the tree
+    has gained, and collect the static files whose manifest the web pages (DEBUG=false) resolve names with."""
+    for command in (["migrate", "--noinput"], ["collectstatic", "--noinput", "-v", "0"]):
+        result = subprocess.run([str(PYTHON), "manage.py", *command], cwd=ROOT, env=env, capture_output=True, text=True)
+        if result.returncode != 0:
+            sys.exit(f"manage.py {command[0]} failed:\n{result.stdout[-2000:]}{result.stderr[-3000:]}")
 
 
 _COUNT_LEADS = """

@@ -3,7 +3,7 @@ other read (leads.selectors), each one indexed query whatever the number of lead
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.choices import Role
@@ -13,8 +13,7 @@ from crm.models import CallReport
 from funnel.choices import ApprovalStatus, HandoffStatus, SlaKind
 from funnel.models import ApprovalRequest, Handoff, SlaBreach
 from leads.choices import FUNNEL_STAGES, Stage
-from leads.models import Lead
-from leads.selectors import lead_list
+from leads.selectors import lead_list, owner_stage_counts
 
 OPEN_STAGES = [stage for stage in FUNNEL_STAGES if stage != Stage.PURCHASE]
 HOME_LIMIT = 25  # the most urgent first; the full list is a link away
@@ -92,17 +91,16 @@ class Workload:
 
 def team_workload(*, user: User) -> list[Workload]:
     """Open leads per person in the user's reporting line (the user included; an administrator: everyone
-    who works leads), by stage: one GROUP BY over the owner index."""
+    who works leads), by stage, from the counts the database keeps: one indexed read."""
     members = User.objects.filter(is_active=True).exclude(role=Role.INTEGRATION).order_by("username")
     if not user.is_administrator:
         members = members.filter(pk__in=user_subtree_ids(user=user))
     people = {person.pk: person for person in members}
-    counts = (
-        Lead.objects.filter(owner_id__in=people, stage__in=OPEN_STAGES)
-        .values("owner_id", "stage")
-        .annotate(n=Count("id"))
-    )
-    table = {pk: dict.fromkeys(OPEN_STAGES, 0) for pk in people}
-    for row in counts:
-        table[row["owner_id"]][row["stage"]] = row["n"]
-    return [Workload(person, table[pk]) for pk, person in people.items() if person.pk != user.pk or table[pk]]
+    counts = owner_stage_counts(owner_ids=list(people), stages=OPEN_STAGES)
+    return [
+        Workload(person, {stage: counts.get((pk, stage), 0) for stage in OPEN_STAGES}) for pk, person in people.items()
+    ]
+
+
+def open_lead_count(*, user: User) -> int:
+    return sum(owner_stage_counts(owner_ids=[user.pk], stages=OPEN_STAGES).values())

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from leads.models import Lead, LeadParticipant
+from leads.models import Lead, LeadParticipant, OwnerStageCount
 from leads.services import READ_ONLY_FIELDS
 
 
@@ -39,3 +39,20 @@ class LeadAdmin(admin.ModelAdmin):
 class LeadParticipantAdmin(admin.ModelAdmin):
     list_display = ["lead", "user", "role", "added_at"]
     raw_id_fields = ["lead"]
+
+
+@admin.register(OwnerStageCount)
+class OwnerStageCountAdmin(admin.ModelAdmin):
+    """Kept by a database trigger on every write to leads: shown, never edited."""
+
+    list_display = ["owner", "stage", "n"]
+    list_filter = ["stage"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -121,3 +121,20 @@ class LeadParticipant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} on {self.lead}"
+
+
+class OwnerStageCount(models.Model):
+    """How many leads each person owns in each stage, kept by the database itself: a trigger on leads_lead
+    (migration 0006) adjusts the row on every insert, delete and change of owner or stage, however it is made
+    (the one door, the admin, a bulk load). Boards, workloads and home pages read these rows instead of
+    counting a million leads."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    stage = models.CharField(max_length=16, choices=Stage.choices)
+    n = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["owner", "stage"], name="owner_stage_count_once")]
+
+    def __str__(self) -> str:
+        return f"{self.owner_id} {self.stage}: {self.n}"

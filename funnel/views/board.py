@@ -8,48 +8,50 @@ move view."""
 import json
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
 from django.shortcuts import render
 
 from accounts.choices import MANAGER_ROLES
-from accounts.selectors import user_subtree_sql
+from accounts.selectors import user_subtree_ids
 from funnel.services.config import funnel_config
+from leads import selectors as lead_selectors
 from leads.choices import FUNNEL_STAGES, Stage
-from leads.selectors import lead_list
 
 CARDS_PER_COLUMN = 30
 
 
-def _scope(request) -> tuple[Q, str, list[tuple[str, str]]]:
-    """(which leads, the scope's key, the scopes this person may switch between)."""
+def _owners(request) -> tuple[list[int], str, list[tuple[str, str]]]:
+    """(whose leads, the scope's key, the scopes this person may switch between)."""
     user = request.user
     scopes = [("mine", "My leads")]
     if user.role in MANAGER_ROLES or user.is_administrator:
         scopes.append(("team", "My teams' leads"))
     chosen = request.GET.get("scope", "team" if len(scopes) > 1 else "mine")
     if chosen == "team" and len(scopes) > 1:
-        return Q(owner_id__in=user_subtree_sql(user=user)), "team", scopes
-    return Q(owner=user), "mine", scopes
+        return user_subtree_ids(user=user), "team", scopes
+    return [user.pk], "mine", scopes
 
 
 @login_required
 def board(request):
-    scope, chosen, scopes = _scope(request)
-    leads = lead_list(user=request.user).filter(scope)
-    counts = dict(leads.filter(stage__in=FUNNEL_STAGES).values_list("stage").annotate(n=Count("id")))
+    owners, chosen, scopes = _owners(request)
+    counts = lead_selectors.owner_stage_counts(owner_ids=owners, stages=FUNNEL_STAGES)
+    cards = lead_selectors.lead_board(
+        user=request.user, owner_ids=owners, stages=FUNNEL_STAGES, per_stage=CARDS_PER_COLUMN
+    )
     # Lost and nurture need a reason: the lead's page takes those; the board moves along the funnel.
     moves = {
         stage: [(key, Stage(key).label) for key in funnel_config().moves_from.get(stage, []) if key in FUNNEL_STAGES]
         for stage in FUNNEL_STAGES
     }
-    columns = []
-    for stage in FUNNEL_STAGES:
-        cards = list(
-            leads.filter(stage=stage)
-            .select_related("owner", "company")
-            .order_by("-stage_entered_at", "-id")[:CARDS_PER_COLUMN]
-        )
-        columns.append({"stage": Stage(stage), "cards": cards, "count": counts.get(stage, 0), "targets": moves[stage]})
+    columns = [
+        {
+            "stage": Stage(stage),
+            "cards": cards[stage],
+            "count": sum(n for (_, key), n in counts.items() if key == stage),
+            "targets": moves[stage],
+        }
+        for stage in FUNNEL_STAGES
+    ]
     context = {
         "columns": columns,
         "scope": chosen,

@@ -12,7 +12,6 @@ from accounts.selectors import notification_list
 from funnel import forms, queues
 from funnel.views import charts
 from leads.choices import Stage
-from leads.models import Lead
 
 
 def _counted(queryset, limit: int = queues.HOME_LIMIT) -> tuple[list, int]:
@@ -33,7 +32,7 @@ def _queue(request):
         "next_step_count": next_step_count,
         "my_approvals": approvals,
         "approval_count": approval_count,
-        "open_leads": Lead.objects.filter(owner=user, stage__in=queues.OPEN_STAGES).count(),
+        "open_leads": queues.open_lead_count(user=user),
         "reject_form": forms.HandoffRejectForm(),
         "notifications": list(notification_list(user=user, unread_only=True)[:10]),
         "today": timezone.localdate(),

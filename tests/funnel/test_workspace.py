@@ -96,8 +96,10 @@ def test_a_next_page_outside_the_site_is_not_followed(client, people, handed):
     assert response["Location"] == reverse("handoff-inbox")
 
 
-def test_a_reps_home_lists_next_steps_due_and_approvals_asked(client, people, make_lead, rule):
-    rule(
+@pytest.fixture
+def leader_approves(rule):
+    """Every purchase needs a revenue leader's approval."""
+    return rule(
         "Leader approves",
         to_stages=["purchase"],
         escalations=[
@@ -108,6 +110,9 @@ def test_a_reps_home_lists_next_steps_due_and_approvals_asked(client, people, ma
             }
         ],
     )
+
+
+def test_a_reps_home_lists_next_steps_due_and_approvals_asked(client, people, make_lead, leader_approves):
     lead = make_lead(owner=people["rep"], last_name="Eriksen", expected_value=Decimal("120000"))
     for stage in ("interest", "consideration", "intent", "evaluation"):
         move(lead, stage, people["rep"])
@@ -138,18 +143,7 @@ def test_a_managers_dashboard_keeps_a_breach_until_it_is_resolved(client, people
     assert "Priya Haddad" not in client.get(reverse("sla-breaches")).content.decode()
 
 
-def test_the_leader_sees_the_approval_with_its_value_and_who_asked(client, people, make_lead, rule):
-    rule(
-        "Leader approves",
-        to_stages=["purchase"],
-        escalations=[
-            {
-                "when": {"field": "expected_value", "op": "gte", "value": 1},
-                "role": "revenue_leader",
-                "action": "approve",
-            }
-        ],
-    )
+def test_the_leader_sees_the_approval_with_its_value_and_who_asked(client, people, make_lead, leader_approves):
     lead = make_lead(owner=people["rep"], last_name="Andersen", expected_value=Decimal("340000"), currency="EUR")
     for stage in ("interest", "consideration", "intent", "evaluation"):
         move(lead, stage, people["rep"])

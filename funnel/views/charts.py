@@ -7,6 +7,9 @@ import json
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+from funnel.queues import OPEN_STAGES, Workload
+from leads.choices import Stage
+
 PALETTE = ["#2357c6", "#1e7a3c", "#b36b00", "#6a3fa0", "#b3261e", "#0f7b8a", "#5b6475"]
 
 
@@ -86,3 +89,15 @@ def funnel(key: str, title: str, stages: list[tuple[str, int]]) -> Chart:
         ],
     }
     return Chart(key, title, ["Stage", "Leads"], [[name, value] for name, value in stages], option)
+
+
+def workload_charts(workload: list[Workload]) -> list[Chart]:
+    """Open leads per person by stage as stacked bars, and the same totals as a funnel."""
+    people = [w.person.get_full_name() or w.person.get_username() for w in workload]
+    series = {Stage(stage).label: [w.by_stage[stage] for w in workload] for stage in OPEN_STAGES}
+    totals = [(Stage(stage).label, sum(w.by_stage[stage] for w in workload)) for stage in OPEN_STAGES]
+    totals = [(name, n) for name, n in totals if n]  # a team that holds no awareness leads draws no empty tip
+    return [
+        stacked_bars("workload", "Open leads per person, by stage", people, series),
+        funnel("team-funnel", "Open leads by stage", totals),
+    ]

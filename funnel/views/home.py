@@ -40,17 +40,6 @@ def _queue(request):
     return render(request, "funnel/home_queue.html", context)
 
 
-def _workload_charts(workload: list[queues.Workload]) -> list[charts.Chart]:
-    people = [w.person.get_full_name() or w.person.get_username() for w in workload]
-    series = {Stage(stage).label: [w.by_stage[stage] for w in workload] for stage in queues.OPEN_STAGES}
-    totals = [(Stage(stage).label, sum(w.by_stage[stage] for w in workload)) for stage in queues.OPEN_STAGES]
-    totals = [(name, n) for name, n in totals if n]  # a team that holds no awareness leads draws no empty tip
-    return [
-        charts.stacked_bars("workload", "Open leads per person, by stage", people, series),
-        charts.funnel("team-funnel", "Open leads by stage", totals),
-    ]
-
-
 def _dashboard(request):
     user = request.user
     breaches, breach_count = _counted(queues.open_sla_breaches(user=user))
@@ -63,7 +52,7 @@ def _dashboard(request):
         "approval_count": approval_count,
         "workload": workload,
         "stages": [Stage(stage) for stage in queues.OPEN_STAGES],
-        "charts": _workload_charts(workload) if workload else [],
+        "charts": charts.workload_charts(workload) if workload else [],
         "open_leads": sum(w.total for w in workload),
         "decision_form": forms.DecisionForm(),
         "notifications": list(notification_list(user=user, unread_only=True)[:10]),

@@ -1,4 +1,5 @@
-"""Lead pages: the list, capture, and the lead page with its edit and transition forms."""
+"""Lead pages: capture, and the lead page with its edit, move, approval and call-report forms (the list is in
+lead_list.py)."""
 
 from datetime import datetime
 
@@ -30,25 +31,11 @@ SHOWN_FIELDS = [
 ]
 
 
-def _visible_lead(request, lead_id: int) -> Lead:
+def _lead(request, lead_id: int, get=lead_selectors.lead_get) -> Lead:
+    """The lead through one of the visibility selectors: 404 if the user does not see it; `lead_get_in_full`
+    and `lead_get_for_change` also raise PermissionDenied (403) when the user may not do more than look."""
     try:
-        return lead_selectors.lead_get(user=request.user, lead_id=lead_id)
-    except Lead.DoesNotExist:
-        raise Http404("No such lead.") from None
-
-
-def _changeable_lead(request, lead_id: int) -> Lead:
-    """404 if invisible; PermissionDenied (403) if the user sees its marketing data only."""
-    try:
-        return lead_selectors.lead_get_for_change(user=request.user, lead_id=lead_id)
-    except Lead.DoesNotExist:
-        raise Http404("No such lead.") from None
-
-
-def _lead_in_full(request, lead_id: int) -> Lead:
-    """404 if invisible; PermissionDenied (403) if the user sees its marketing data only."""
-    try:
-        return lead_selectors.lead_get_in_full(user=request.user, lead_id=lead_id)
+        return get(user=request.user, lead_id=lead_id)
     except Lead.DoesNotExist:
         raise Http404("No such lead.") from None
 
@@ -139,13 +126,13 @@ def _lead_page(
 
 @login_required
 def lead_detail(request, lead_id: int):
-    return _lead_page(request, _visible_lead(request, lead_id))
+    return _lead_page(request, _lead(request, lead_id))
 
 
 @login_required
 @require_POST
 def lead_edit(request, lead_id: int):
-    lead = _changeable_lead(request, lead_id)
+    lead = _lead(request, lead_id, lead_selectors.lead_get_for_change)
     form = forms.LeadEditForm(request.POST, initial=forms.LeadEditForm.initial_for(lead))
     if form.is_valid():
         fields = form.changed_fields()
@@ -162,13 +149,13 @@ def lead_edit(request, lead_id: int):
             messages.success(request, f"Saved {', '.join(sorted(fields))}.")
             return redirect("lead-detail", lead_id=lead.pk)
     # lead_update may have set the refused values on the instance: show the stored lead again.
-    return _lead_page(request, _visible_lead(request, lead_id), edit_form=form, status=422)
+    return _lead_page(request, _lead(request, lead_id), edit_form=form, status=422)
 
 
 @login_required
 @require_POST
 def lead_move(request, lead_id: int):
-    lead = _changeable_lead(request, lead_id)
+    lead = _lead(request, lead_id, lead_selectors.lead_get_for_change)
     form = forms.TransitionForm(request.POST)
     if not form.is_valid():
         return _lead_page(
@@ -187,7 +174,7 @@ def lead_move(request, lead_id: int):
         status = exc.status if isinstance(exc, DomainError) else 422
         initial = {"to_stage": data["to_stage"], "reason": data["reason"]}
         # Re-read: a conflict means the lead moved, and the page must show where it is now.
-        return _lead_page(request, _visible_lead(request, lead_id), move_initial=initial, move_error=exc, status=status)
+        return _lead_page(request, _lead(request, lead_id), move_initial=initial, move_error=exc, status=status)
     owner = (
         f"; owner {done.to_owner.get_username()}" if done.to_owner_id != done.from_owner_id and done.to_owner else ""
     )
@@ -203,7 +190,7 @@ def lead_move(request, lead_id: int):
 @login_required
 @require_POST
 def lead_approval_ask(request, lead_id: int):
-    lead = _changeable_lead(request, lead_id)
+    lead = _lead(request, lead_id, lead_selectors.lead_get_for_change)
     form = forms.ApprovalAskForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Say which stage the approval is for.")
@@ -221,7 +208,7 @@ def lead_approval_ask(request, lead_id: int):
 @login_required
 @require_POST
 def lead_call_report(request, lead_id: int):
-    lead = _lead_in_full(request, lead_id)
+    lead = _lead(request, lead_id, lead_selectors.lead_get_in_full)
     form = forms.CallReportForm(request.POST)
     if not form.is_valid():
         return _lead_page(request, lead, call_report_form=form, status=400)
@@ -229,6 +216,6 @@ def lead_call_report(request, lead_id: int):
         touches.call_report_log(author=request.user, lead=lead, **form.cleaned_data)
     except ValidationError as exc:
         form.add_error(None, exc)
-        return _lead_page(request, _visible_lead(request, lead_id), call_report_form=form, status=400)
+        return _lead_page(request, _lead(request, lead_id), call_report_form=form, status=400)
     messages.success(request, "Call report logged.")
     return redirect("lead-detail", lead_id=lead.pk)

@@ -6,7 +6,7 @@ from django.shortcuts import render
 
 from accounts.choices import MANAGER_ROLES
 from funnel import queues
-from funnel.views.home import _workload_charts
+from funnel.views.charts import workload_charts
 from leads.choices import Stage
 
 
@@ -23,6 +23,6 @@ def team(request):
         "stages": stages,
         "totals": totals,
         "grand_total": sum(totals),
-        "charts": _workload_charts(workload)[:1] if workload else [],
+        "charts": workload_charts(workload)[:1] if workload else [],
     }
     return render(request, "funnel/team.html", context)

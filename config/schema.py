@@ -1,7 +1,7 @@
 """The OpenAPI schema tells the truth about errors: every operation documents the problem documents it can
 answer with, so a client generated from /api/schema/ knows them.
 
-Codes every operation shares follow from what it has (401/403 everywhere, 404 with an id in the path, 400
+Codes every operation shares follow from what it has (401/403/406 everywhere, 404 with an id in the path, 400
 with parameters or a body, 413/415 with a body); codes a business verb adds (409 for a conflict, 422 for a
 refused move) are declared on the view with `@problems(409, 422)`.
 """
@@ -51,7 +51,7 @@ class AutoSchema(openapi.AutoSchema):
         return operation
 
     def _problem_codes(self, operation: dict) -> set[int]:
-        codes = {401, 403}
+        codes = {401, 403, 406}  # 406: an Accept header no renderer satisfies
         if "{" in self.path:
             codes.add(404)
         queries = [p for p in operation.get("parameters", []) if p.get("in") == "query"]

@@ -130,6 +130,15 @@ def test_a_body_over_the_upload_limit_is_a_413_problem_and_writes_nothing(people
     assert not Lead.objects.exists()
 
 
+def test_an_accept_header_no_renderer_satisfies_is_a_documented_406_problem(people, client_for):
+    client = client_for(people["admin"])
+    response = client.post("/api/v1/leads/", {"last_name": "Ngata"}, format="json", HTTP_ACCEPT="item")
+    assert_problem(response, 406, "not_acceptable")
+    assert not Lead.objects.exists()
+    schema = client.get("/api/schema/?format=json").json()
+    assert "406" in schema["paths"]["/api/v1/lead-definitions/{id}/propose/"]["post"]["responses"]
+
+
 @pytest.mark.parametrize("debug", [False, True])
 def test_an_unmatched_api_url_is_a_problem_in_every_debug_setting(people, client_for, debug):
     with override_settings(DEBUG=debug):

@@ -165,6 +165,12 @@ def rule_maker(people: dict):
     return make
 
 
+def leader_escalation(action: str, at_least: int) -> list[dict]:
+    """A rule's escalations: the revenue leader is involved in, or approves, a move once expected_value ≥ at_least."""
+    when = {"field": "expected_value", "op": "gte", "value": at_least}
+    return [{"when": when, "role": "revenue_leader", "action": action}]
+
+
 @pytest.fixture
 def signed(people):
     return signer(people)

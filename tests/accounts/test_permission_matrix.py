@@ -19,6 +19,7 @@ from funnel.services.approvals import approval_request_create
 from funnel.services.definitions import definition_version_propose
 from leads.models import Lead
 from tests.accounts.factories import UserFactory
+from tests.conftest import leader_escalation
 from tests.funnel.conftest import move
 
 pytestmark = pytest.mark.django_db
@@ -196,13 +197,7 @@ def world(matrix_people, make_lead, rule):
     rule(
         "Leader approves purchases",
         to_stages=["purchase"],
-        escalations=[
-            {
-                "when": {"field": "expected_value", "op": "gte", "value": 1000},
-                "role": "revenue_leader",
-                "action": "approve",
-            }
-        ],
+        escalations=leader_escalation("approve", at_least=1000),
     )
     return World(matrix_people, make_lead, rule)
 

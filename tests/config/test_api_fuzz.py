@@ -36,7 +36,7 @@ from funnel.models import ApprovalRequest, Handoff, HandoffRule, LeadDefinition,
 from funnel.services.approvals import approval_request_create
 from funnel.services.definitions import definition_version_propose
 from leads.models import Lead
-from tests.conftest import build_people, build_teams, lead_maker, rule_maker, signer
+from tests.conftest import build_people, build_teams, lead_maker, leader_escalation, rule_maker, signer
 from tests.funnel.conftest import SQL, move
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
@@ -86,13 +86,7 @@ def _build_world() -> dict:
     rule(
         "Leader approves big purchases",
         to_stages=["purchase"],
-        escalations=[
-            {
-                "when": {"field": "expected_value", "op": "gte", "value": 1000},
-                "role": "revenue_leader",
-                "action": "approve",
-            }
-        ],
+        escalations=leader_escalation("approve", at_least=1000),
     )
     fresh = make_lead(owner=people["marketer"])
     handed = make_lead(

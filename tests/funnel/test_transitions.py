@@ -12,6 +12,7 @@ from crm.models import CallReport
 from funnel.exceptions import IllegalMove, TransitionRefused
 from funnel.models import Handoff, Transition
 from leads.models import Lead, LeadParticipant
+from tests.conftest import leader_escalation
 from tests.funnel.conftest import MQL, SQL, move
 
 pytestmark = pytest.mark.django_db
@@ -194,13 +195,7 @@ def test_escalation_above_threshold_involves_the_revenue_leader(make_lead, peopl
     rule(
         "Big deals",
         to_stages=["interest"],
-        escalations=[
-            {
-                "when": {"field": "expected_value", "op": "gte", "value": 100000},
-                "role": "revenue_leader",
-                "action": "involve",
-            }
-        ],
+        escalations=leader_escalation("involve", at_least=100000),
     )
     small = make_lead(expected_value=Decimal("5000"))
     big = make_lead(expected_value=Decimal("250000"))
@@ -217,13 +212,7 @@ def test_escalation_requiring_approval_blocks_until_approved_and_is_consumed(mak
     rule(
         "Approve big deals",
         to_stages=["interest"],
-        escalations=[
-            {
-                "when": {"field": "expected_value", "op": "gte", "value": 100000},
-                "role": "revenue_leader",
-                "action": "approve",
-            }
-        ],
+        escalations=leader_escalation("approve", at_least=100000),
     )
     lead = make_lead(expected_value=Decimal("250000"))
     reason = refused(lead, "interest", people["marketer"])[0]["reason"]
@@ -242,13 +231,7 @@ def test_a_user_holding_the_role_moves_without_a_request(make_lead, people, rule
     rule(
         "Approve big deals",
         to_stages=["interest"],
-        escalations=[
-            {
-                "when": {"field": "expected_value", "op": "gte", "value": 1},
-                "role": "revenue_leader",
-                "action": "approve",
-            }
-        ],
+        escalations=leader_escalation("approve", at_least=1),
     )
     transition = move(make_lead(expected_value=Decimal("10")), "interest", people["leader"])
     assert transition.rule_results[0]["reason"].startswith("moved by a revenue leader")

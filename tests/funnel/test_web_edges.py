@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from funnel.services.intake import lead_create
 from leads.models import Lead
+from tests.conftest import leader_escalation
 from tests.funnel.conftest import SQL, move
 
 pytestmark = pytest.mark.django_db
@@ -57,13 +58,7 @@ def big_deal(people, make_lead, rule):
     rule(
         "Involve the leader above $100k",
         to_stages=["evaluation"],
-        escalations=[
-            {
-                "when": {"field": "expected_value", "op": "gte", "value": 100000},
-                "role": "revenue_leader",
-                "action": "involve",
-            }
-        ],
+        escalations=leader_escalation("involve", at_least=100000),
     )
     lead = make_lead(owner=people["rep"], expected_value=Decimal("340000"), phone="+64 9 555 0100")
     for stage in ("interest", "consideration", "intent", "evaluation"):

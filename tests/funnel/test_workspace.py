@@ -16,6 +16,7 @@ from funnel.services.handoffs import handoff_accept
 from funnel.services.sla import handoff_sla_breaches_record
 from funnel.templatetags import ui
 from leads.models import Lead
+from tests.conftest import leader_escalation
 from tests.funnel.conftest import move
 
 pytestmark = pytest.mark.django_db
@@ -102,13 +103,7 @@ def leader_approves(rule):
     return rule(
         "Leader approves",
         to_stages=["purchase"],
-        escalations=[
-            {
-                "when": {"field": "expected_value", "op": "gte", "value": 1},
-                "role": "revenue_leader",
-                "action": "approve",
-            }
-        ],
+        escalations=leader_escalation("approve", at_least=1),
     )
 
 

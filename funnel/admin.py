@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
+from config.admin import ReadOnlyAdmin
 from config.fields import JSONFormField
 from funnel.models import (
     ApprovalRequest,
@@ -17,19 +18,6 @@ from funnel.models import (
     Transition,
 )
 from funnel.services.rules import handoff_rule_validate
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records written only by services: the admin shows them and changes nothing."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Stage)

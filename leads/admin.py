@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from config.admin import ReadOnlyAdmin
 from leads.models import Lead, LeadParticipant, OwnerStageCount
 from leads.services import READ_ONLY_FIELDS
 
@@ -42,17 +43,8 @@ class LeadParticipantAdmin(admin.ModelAdmin):
 
 
 @admin.register(OwnerStageCount)
-class OwnerStageCountAdmin(admin.ModelAdmin):
+class OwnerStageCountAdmin(ReadOnlyAdmin):
     """Kept by a database trigger on every write to leads: shown, never edited."""
 
     list_display = ["owner", "stage", "n"]
     list_filter = ["stage"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from crm.models import Campaign
 from funnel.models import HandoffRule, Transition
-from leads.models import Lead
+from leads.models import Lead, OwnerStageCount
 from tests.funnel.conftest import move
 
 pytestmark = pytest.mark.django_db
@@ -195,6 +195,23 @@ def test_admin_cannot_change_the_stage(people, client, make_lead):
     )
     lead.refresh_from_db()
     assert lead.stage == "awareness"
+
+
+def test_admin_shows_the_owner_stage_counts_and_the_history_but_never_edits_them(people, client, make_lead):
+    lead = make_lead()
+    client.force_login(people["admin"])
+    count = OwnerStageCount.objects.get(owner=people["marketer"], stage="awareness")
+    assert count.n == 1
+    assert "awareness" in client.get("/admin/leads/ownerstagecount/").content.decode()
+    assert client.get("/admin/leads/ownerstagecount/add/").status_code == 403
+    client.post(f"/admin/leads/ownerstagecount/{count.pk}/delete/", {"post": "yes"})
+    edited = {"owner": people["marketer"].pk, "stage": "awareness", "n": 99}
+    client.post(f"/admin/leads/ownerstagecount/{count.pk}/change/", edited)
+    count.refresh_from_db()
+    assert count.n == 1
+    history = client.get(f"/admin/funnel/transition/?lead__id__exact={lead.pk}")
+    assert history.status_code == 200
+    assert client.get("/admin/funnel/transition/add/").status_code == 403
 
 
 def test_transition_endpoint_moves_and_reports_rule_results(people, client_for, make_lead, rule):

@@ -68,7 +68,9 @@ def load_dotenv() -> None:
         key, sep, value = line.partition("=")
         if not sep:
             fail(f".env line {number} is not KEY=VALUE: {line!r}")
-        os.environ.setdefault(key.strip(), value.strip().strip("'\""))
+        value = value.strip().strip("'\"")
+        if value:  # KEY= means "the default", as config/env.py reads it: leave it to serve_env and settings
+            os.environ.setdefault(key.strip(), value)
 
 
 def ensure_database() -> bool:
@@ -165,9 +167,12 @@ def debug_on() -> bool:
 def secret_key() -> str:
     """The key in DATA_DIR/secret_key, generated on first use: sessions survive restarts, no key is committed."""
     path = DATA_DIR / "secret_key"
-    if not path.exists():
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(50))
+    if not path.exists() or not path.read_text().strip():
+        # Written aside and renamed: a start interrupted halfway never leaves an empty key behind.
+        partial = path.with_suffix(".partial")
+        partial.touch(mode=0o600)
+        partial.write_text(secrets.token_urlsafe(50))
+        partial.replace(path)
     return path.read_text().strip()
 
 
@@ -176,16 +181,22 @@ def serve_env(host: str, dev: bool) -> None:
     The real environment and .env win over every default set here."""
     if dev:
         os.environ["DEBUG"] = "true"
-    os.environ.setdefault("DEBUG", "false")
+    _default("DEBUG", "false")
     if debug_on():
         return
-    os.environ.setdefault("SECRET_KEY", secret_key())
+    _default("SECRET_KEY", secret_key())
     local = ["localhost", "127.0.0.1", "[::1]"] + ([host] if host not in ("0.0.0.0", "::", "127.0.0.1") else [])
-    os.environ.setdefault("ALLOWED_HOSTS", ",".join(local))
+    _default("ALLOWED_HOSTS", ",".join(local))
     # Plain HTTP here: no TLS to redirect to, and cookies marked Secure would not be sent back.
-    os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
-    os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
-    os.environ.setdefault("SECURE_COOKIES", "false")
+    _default("SECURE_SSL_REDIRECT", "false")
+    _default("SECURE_HSTS_SECONDS", "0")
+    _default("SECURE_COOKIES", "false")
+
+
+def _default(name: str, value: str) -> None:
+    """Sets `name` unless the environment gives it a value; blank counts as unset, as in config/env.py."""
+    if not os.environ.get(name, "").strip():
+        os.environ[name] = value
 
 
 def up(dev: bool = False) -> int:

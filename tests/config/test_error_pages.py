@@ -73,17 +73,22 @@ def test_a_form_over_the_size_limit_is_the_products_413(client, people, make_lea
     assert_error_page(response, 413, "That was too much at once")
 
 
-def _serve_env(tmp_path, dev: bool = False, **environ) -> dict:
-    """The environment `python3 run.py` gives the servers, computed by run.py itself."""
+def _serve_env(tmp_path, dev: bool = False, dotenv: str = "", **environ) -> dict:
+    """The environment `python3 run.py` gives the servers (after reading `dotenv` as its .env), computed by
+    run.py itself."""
     spec = importlib.util.spec_from_file_location("run_py", ROOT / "run.py")
     run_py = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(run_py)
     run_py.DATA_DIR = tmp_path
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}}
+    (tmp_path / ".env").write_text(dotenv)
+    run_py.ROOT = tmp_path
+    ours = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_COOKIES"}
+    clean = {k: v for k, v in os.environ.items() if k not in ours}
     saved = dict(os.environ)
     try:
         os.environ.clear()
         os.environ.update(clean, **environ)
+        run_py.load_dotenv()
         run_py.serve_env("127.0.0.1", dev=dev)
         return dict(os.environ)
     finally:
@@ -118,6 +123,25 @@ def test_run_py_serves_production_like_with_a_secret_key_made_once(tmp_path):
     debug, secure_cookies, ssl_redirect, storage = _settings_under(env)
     assert (debug, secure_cookies, ssl_redirect) == ("False", "False", "False")  # plain HTTP on this machine
     assert storage == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+
+
+def test_run_py_serves_with_a_dotenv_copied_from_the_example_unchanged(tmp_path):
+    """.env.example leaves SECRET_KEY and the SECURE_* settings blank: blank means "the default", so run.py
+    still generates the key and serves plain HTTP."""
+    env = _serve_env(tmp_path, dotenv=(ROOT / ".env.example").read_text())
+    assert env["DEBUG"] == "false"
+    assert len(env["SECRET_KEY"]) >= 50
+    assert (env["SECURE_SSL_REDIRECT"], env["SECURE_HSTS_SECONDS"], env["SECURE_COOKIES"]) == ("false", "0", "false")
+    assert env["ALLOWED_HOSTS"] == "localhost,127.0.0.1"  # the example's own value wins over run.py's
+    debug, secure_cookies, ssl_redirect, _ = _settings_under(env)
+    assert (debug, secure_cookies, ssl_redirect) == ("False", "False", "False")
+
+
+def test_run_py_replaces_an_empty_secret_key_file_left_by_an_interrupted_start(tmp_path):
+    (tmp_path / "secret_key").write_text("")
+    key = _serve_env(tmp_path)["SECRET_KEY"]
+    assert len(key) >= 50
+    assert (tmp_path / "secret_key").read_text() == key
 
 
 def test_run_py_dev_mode_and_debug_true_give_tracebacks(tmp_path):

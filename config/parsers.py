@@ -1,9 +1,11 @@
 """The API's JSON parser: DRF's, plus the edge checks every JSON body gets before a serializer sees it."""
 
+from collections.abc import Mapping
+
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError, ValidationError
 
-from config.validation import MAX_JSON_DEPTH, json_problems
+from config.validation import MAX_JSON_DEPTH, NUL, json_problems
 
 
 class JSONParser(parsers.JSONParser):
@@ -15,17 +17,18 @@ class JSONParser(parsers.JSONParser):
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise ParseError(f"JSON parse error - nested deeper than {MAX_JSON_DEPTH} levels.") from None
-        problems = json_problems(data)
-        if problems:
-            raise ValidationError(_by_field(problems))
+        if json_problems(data):
+            raise ValidationError(_by_field(data))
         return data
 
 
-def _by_field(problems: list[str]) -> dict[str, list[str]]:
+def _by_field(data: object) -> dict[str, list[str]]:
     """{"criteria": ["criteria.conditions[0].value: …"]}: each problem under the top-level field it is in."""
+    if not isinstance(data, Mapping):
+        return {"non_field_errors": json_problems(data)}
     errors: dict[str, list[str]] = {}
-    for problem in problems:
-        field = problem.split(":", 1)[0].split(".", 1)[0].split("[", 1)[0]
-        key = field if field and field not in ("document", "value") else "non_field_errors"
-        errors.setdefault(key, []).append(problem)
+    for key, value in data.items():
+        problems = json_problems({key: value})  # the same depth and paths as the whole body's walk
+        if problems:
+            errors.setdefault(key if NUL not in key else "non_field_errors", []).extend(problems)
     return errors

@@ -39,11 +39,13 @@ def json_problems(document: object, where: str = "", max_depth: int = MAX_JSON_D
             problems.append(f"{place or 'document'}: nested deeper than {max_depth} levels.")
             continue
         items = value.items() if isinstance(value, Mapping) else enumerate(value)
+        children = []
         for key, child in items:
             if isinstance(key, str) and NUL in key:
                 problems.append(f"{place or 'document'}: a key contains a NUL character (\\u0000).")
                 continue
-            stack.append((child, _path(place, key), depth + 1))
+            children.append((child, _path(place, key), depth + 1))
+        stack.extend(reversed(children))  # popped in document order, so problems are listed as they appear
     return problems
 
 

@@ -113,6 +113,23 @@ def test_a_nul_character_inside_criteria_is_a_400_naming_the_place(people, clien
     assert not LeadDefinitionVersion.objects.exists()
 
 
+@pytest.mark.parametrize("field", ["last_name", "value", "a.b", "document"])
+def test_a_nul_character_is_filed_under_the_top_level_field_it_was_sent_in(people, client_for, field):
+    response = client_for(people["admin"]).post("/api/v1/leads/", {field: "x\u0000", "notes": "ok"}, format="json")
+    errors = assert_problem(response, 400, "invalid")["errors"]
+    assert list(errors) == [field]
+    assert "NUL" in errors[field][0]
+    assert not Lead.objects.exists()
+
+
+def test_json_problems_are_listed_in_document_order(people, client_for):
+    body = {"first_name": "a\u0000", "last_name": ["b\u0000", "c\u0000"]}
+    response = client_for(people["admin"]).post("/api/v1/leads/", body, format="json")
+    errors = assert_problem(response, 400, "invalid")["errors"]
+    assert list(errors) == ["first_name", "last_name"]
+    assert [e.split(":")[0] for e in errors["last_name"]] == ["last_name[0]", "last_name[1]"]
+
+
 def test_a_number_json_reads_as_infinity_is_a_400(people, client_for):
     definition = LeadDefinition.objects.get(code="MQL")
     body = '{"criteria": {"conditions": [{"field": "score", "op": "gte", "value": 1e999}]}}'

@@ -104,6 +104,7 @@ def test_the_database_refuses_over_long_text_that_skips_the_services(people, mak
         ('{"conditions": [{"field": "segment", "op": "eq", "value": "smb\\u0000"}]}', "NUL character"),
         ("[" * 5000 + "]" * 5000, "nested deeper than 32 levels"),
         ('{"conditions": [{"field": "score", "op": "gte", "value": Infinity}]}', "out of range"),
+        ('{"conditions": [{"field": "score", "op": "gte", "value": ' + "1" * 5000 + "}]}", "too many digits"),
     ],
 )
 def test_the_web_proposal_form_refuses_what_the_database_would_refuse(people, client, criteria, problem):
@@ -117,7 +118,7 @@ def test_the_web_proposal_form_refuses_what_the_database_would_refuse(people, cl
     assert not LeadDefinitionVersion.objects.exists()
 
 
-def test_the_admin_refuses_a_rule_nested_5000_deep_or_holding_a_nul(people, client):
+def test_the_admin_refuses_a_rule_nested_5000_deep_holding_a_nul_or_a_5000_digit_number(people, client):
     client.force_login(people["admin"])
     form = {
         "name": "Deep",
@@ -126,13 +127,13 @@ def test_the_admin_refuses_a_rule_nested_5000_deep_or_holding_a_nul(people, clie
         "to_stages": "intent",
         "preconditions": "[" * 5000 + "]" * 5000,
         "routing": '{"kind": "keep\\u0000"}',
-        "escalations": "[]",
+        "escalations": "1" * 5000,
         "sla_clock": "working",
     }
     page = client.post("/admin/funnel/handoffrule/add/", form)
     assert page.status_code == 200
     html = page.content.decode()
-    assert "nested deeper than 32 levels" in html and "NUL character" in html
+    assert "nested deeper than 32 levels" in html and "NUL character" in html and "too many digits" in html
     assert not HandoffRule.objects.exists()
 
 

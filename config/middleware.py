@@ -1,13 +1,10 @@
 """API error plumbing that must run outside DRF: bodies refused before they are read, and exceptions that
 escape a view turned into problem documents in every DEBUG setting (DEBUG's technical 500 page is HTML)."""
 
-import logging
-
 from django.conf import settings
+from django.utils.log import log_response
 
 from config import problems
-
-logger = logging.getLogger("django.request")
 
 
 class ApiErrorMiddleware:
@@ -34,5 +31,7 @@ class ApiErrorMiddleware:
         client_error = problems.client_error_response(exception)
         if client_error is not None:
             return client_error
-        logger.error("Internal Server Error: %s", request.path, exc_info=exception, extra={"request": request})
-        return problems.server_error(request)
+        response = problems.server_error(request)
+        # log_response marks the response logged, so Django's handler does not log the same 500 again.
+        log_response("Internal Server Error: %s", request.path, response=response, request=request, exception=exception)
+        return response

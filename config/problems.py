@@ -170,10 +170,10 @@ def api_not_found(request, *args, **kwargs):  # noqa: ARG001 - any route's argum
     detail = "No such resource."
     if not request.path.endswith("/"):
         try:
-            resolve(request.path + "/")
+            slashed = resolve(request.path + "/")
         except Resolver404:
-            pass
-        else:
+            slashed = None
+        if slashed is not None and slashed.func is not api_not_found:  # the catch-all matches every /api/ path
             detail = f"No such resource; did you mean {request.path}/ (with the trailing slash)?"
     return problem_response(404, detail, "not_found")
 

@@ -1,6 +1,7 @@
 """The API's edges: every input that once made a 500 or an HTML page now gets a problem document naming the
 problem, and nothing is written. Each test is one row of the hardening issue's table."""
 
+import logging
 from datetime import timedelta, timezone
 
 import pytest
@@ -164,11 +165,13 @@ def test_an_unmatched_api_url_is_a_problem_in_every_debug_setting(people, client
         assert_problem(APIClient().post("/api/v1/no-such-thing/", {}, format="json"), 404, "not_found")
         missing_slash = assert_problem(client.get("/api/v1/leads"), 404, "not_found")
         assert "did you mean /api/v1/leads/" in missing_slash["detail"]
+        for nowhere in ("/api/v1/nonsense", "/api/v1/leads/1/nope"):  # a slash would not find these either
+            assert assert_problem(client.get(nowhere), 404, "not_found")["detail"] == "No such resource."
 
 
 @pytest.mark.parametrize("debug", [False, True])
 def test_an_exception_escaping_an_api_view_is_a_500_problem_in_every_debug_setting(
-    people, client_for, monkeypatch, debug
+    people, client_for, monkeypatch, caplog, debug
 ):
     from funnel.api import lead_views
 
@@ -183,6 +186,9 @@ def test_an_exception_escaping_an_api_view_is_a_500_problem_in_every_debug_setti
     body = assert_problem(response, 500, "error")
     assert "boom" not in response.content.decode()
     assert body["detail"] == "The server failed; it has been logged."
+    logged = [r for r in caplog.records if r.name == "django.request" and r.levelno >= logging.ERROR]
+    assert len(logged) == 1  # once, with the traceback
+    assert logged[0].exc_info[0] is RuntimeError
 
 
 def test_answering_an_answered_handoff_is_a_409_whose_status_is_409(people, client_for, make_lead, rule):

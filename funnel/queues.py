@@ -12,6 +12,7 @@ from accounts.selectors import user_subtree_ids
 from crm.models import CallReport
 from funnel.choices import ApprovalStatus, HandoffStatus, SlaKind
 from funnel.models import ApprovalRequest, Handoff, SlaBreach
+from funnel.selectors import approval_request_list
 from leads.choices import FUNNEL_STAGES, Stage
 from leads.selectors import lead_list, owner_stage_counts
 
@@ -55,11 +56,9 @@ def approvals_asked_by(*, user: User) -> QuerySet[ApprovalRequest]:
 def approvals_awaiting(*, user: User) -> QuerySet[ApprovalRequest]:
     """Pending requests this person decides: their role, on leads they see, not asked by themselves."""
     return (
-        ApprovalRequest.objects.filter(
-            status=ApprovalStatus.PENDING, role=user.role, lead_id__in=lead_list(user=user).values("pk")
-        )
+        approval_request_list(user=user)
+        .filter(status=ApprovalStatus.PENDING, role=user.role)
         .exclude(requested_by=user)
-        .select_related("lead", "lead__owner", "requested_by", "rule")
         .order_by("requested_at")
     )
 

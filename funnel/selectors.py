@@ -1,6 +1,6 @@
 """Reads of the funnel, each limited by lead visibility (leads.selectors) where leads are involved."""
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.models import User
 from crm.models import CallReport
@@ -85,9 +85,13 @@ def handoff_rule_list() -> QuerySet[HandoffRule]:
 
 
 def approval_request_list(*, user: User) -> QuerySet[ApprovalRequest]:
-    """Requests on leads the user sees (those for their role among them are theirs to decide)."""
-    return ApprovalRequest.objects.filter(lead_id__in=_visible_lead_ids(user)).select_related(
-        "requested_by", "decided_by", "rule", "lead"
+    """Requests on leads the user sees (those for their role among them are theirs to decide), annotated with
+    `lead_full_access`: False when the user sees the lead's marketing data only, so its value stays hidden."""
+    full = lead_list(user=user).filter(pk=OuterRef("lead_id"), full_access=True)
+    return (
+        ApprovalRequest.objects.filter(lead_id__in=_visible_lead_ids(user))
+        .annotate(lead_full_access=Exists(full))
+        .select_related("requested_by", "decided_by", "rule", "lead", "lead__owner")
     )
 
 

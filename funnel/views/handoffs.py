@@ -105,7 +105,6 @@ def approval_list(request):
     pending = (
         selectors.approval_request_list(user=request.user)
         .filter(status=ApprovalStatus.PENDING)
-        .select_related("lead", "lead__owner")
         .order_by("requested_at")
     )
     return render(request, "funnel/approval_list.html", {"pending": pending, "decision_form": forms.DecisionForm()})

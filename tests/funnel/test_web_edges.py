@@ -84,6 +84,28 @@ def test_a_marketer_sees_no_sales_only_value_on_the_lead_page(client, people, bi
     assert "340000" not in page and "340,000" not in page and "555 0100" not in page
 
 
+def test_approvals_show_a_deal_value_only_to_those_who_see_the_lead_in_full(client, people, big_deal, rule):
+    from funnel.services.approvals import approval_request_create
+
+    rule("Leader approves purchases", to_stages=["purchase"], escalations=leader_escalation("approve", at_least=1))
+    marketing = [
+        {"when": {"field": "expected_value", "op": "gte", "value": 1}, "role": "marketing_manager", "action": "approve"}
+    ]
+    rule("Marketing manager approves purchases", to_stages=["purchase"], escalations=marketing)
+    assert len(approval_request_create(lead=big_deal, to_stage="purchase", actor=people["rep"])) == 2
+    for who, url in [
+        ("marketer", "approval-list"),
+        ("marketing_manager", "approval-list"),
+        ("marketing_manager", "home"),
+    ]:
+        client.force_login(people[who])
+        page = client.get(reverse(url)).content.decode()
+        assert big_deal.name in page, (who, url)  # the request is listed (and on the approver's dashboard)…
+        assert "340,000" not in page, (who, url)  # …without the sales-only value
+    client.force_login(people["leader"])
+    assert "340,000" in client.get(reverse("approval-list")).content.decode()
+
+
 def test_evaluating_a_definition_hides_sales_only_criteria_from_a_marketer(people, client_for, signed, big_deal):
     definition = signed("SQL", SQL).definition
     url = f"/api/v1/lead-definitions/{definition.pk}/evaluate/"

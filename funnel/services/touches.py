@@ -16,6 +16,14 @@ from leads.models import Lead
 CALL_REPORT_YEARS_BACK = 10  # older history is imported as notes, not as call reports that feed insight
 
 
+def years_from(day: date, years: int) -> date:
+    """The same day `years` later (or earlier); 29 February becomes 28 February in a year without one."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
 def call_report_log(
     *,
     author: User,
@@ -32,7 +40,7 @@ def call_report_log(
     errors = {}
     # "Today" somewhere on Earth: a rep in Auckland logs this morning's call before UTC has reached that date.
     latest = (timezone.now() + MAX_UTC_OFFSET).date()
-    earliest = latest.replace(year=latest.year - CALL_REPORT_YEARS_BACK)
+    earliest = years_from(latest, -CALL_REPORT_YEARS_BACK)
     if occurred_on > latest:
         errors["occurred_on"] = "A call report describes something that happened: the date cannot be in the future."
     elif occurred_on < earliest:
@@ -41,7 +49,7 @@ def call_report_log(
         errors["channel"] = f"{channel!r} is not a channel; use {', '.join(InteractionChannel.values)}."
     if not outcome.strip():
         errors["outcome"] = "Say what came of it."
-    if next_step_on is not None and not occurred_on <= next_step_on <= occurred_on.replace(year=occurred_on.year + 2):
+    if next_step_on is not None and not occurred_on <= next_step_on <= years_from(occurred_on, 2):
         errors["next_step_on"] = "The next step falls on or after the call, within two years."
     if next_step_on is not None and not next_step.strip():
         errors["next_step"] = "Say what the next step is."

@@ -6,10 +6,12 @@ import binascii
 import json
 from dataclasses import dataclass
 
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 EXACT_UP_TO = 1000
+MAX_CURSOR_TEXT = 300  # longer than any sortable column holds
 
 
 @dataclass(frozen=True)
@@ -36,24 +38,43 @@ def encode_cursor(row, sort: Sort) -> str:
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
 
 
-def decode_cursor(token: str, sort: Sort) -> list | None:
-    """The position a cursor stands for, or None if it is not one this page could have made."""
+def decode_cursor(token: str, sort: Sort, model: type[Model]) -> list | None:
+    """The position a cursor stands for, or None if it is not one this page could have made: every value must
+    be one its column could hold, or the database would be asked to compare a score with a word."""
     try:
         values = json.loads(base64.urlsafe_b64decode(token.encode()))
-    except (binascii.Error, ValueError, UnicodeError):
+    except (binascii.Error, ValueError, UnicodeError, RecursionError):
         return None
     if not isinstance(values, list) or len(values) != len(sort.fields):
         return None
-    if not all(isinstance(v, int | str) and not isinstance(v, bool) for v in values) or not isinstance(values[-1], int):
+    if not all(_holds(model, field.lstrip("-"), value) for field, value in zip(sort.fields, values, strict=True)):
         return None
     return values
+
+
+def _holds(model: type[Model], name: str, value: object) -> bool:
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return False
+    internal = field.get_internal_type()
+    if internal.endswith(("IntegerField", "AutoField")):
+        low, high = connection.ops.integer_field_range(internal.replace("AutoField", "IntegerField"))
+        return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+    if not isinstance(value, str) or len(value) > MAX_CURSOR_TEXT or "\x00" in value:
+        return False
+    try:
+        field.to_python(value)
+    except ValidationError:
+        return False
+    return True
 
 
 def keyset_page(rows: QuerySet, sort: Sort, cursor: str, size: int) -> tuple[list, str | None, bool]:
     """(a page of rows in `sort` order after `cursor`, the next page's cursor, whether the cursor was valid)."""
     valid = True
     if cursor:
-        position = decode_cursor(cursor, sort)
+        position = decode_cursor(cursor, sort, rows.model)
         if position is None:
             valid = False
         else:

@@ -1,17 +1,19 @@
 """Handoffs: accepted or rejected by the receiving side; SLA clocks recorded once and escalated."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import Notification
+from crm.models import CallReport
 from funnel.exceptions import NotAllowed, NotPending
 from funnel.models import Handoff, SlaBreach
 from funnel.services.handoff_open import handoff_first_touch_record
 from funnel.services.handoffs import handoff_accept, handoff_reject
 from funnel.services.sla import handoff_sla_breaches_record
+from funnel.services.touches import years_from
 from funnel.tasks import handoff_sla_check
 from leads.models import Lead
 from tests.funnel.conftest import move
@@ -165,6 +167,32 @@ def test_a_call_report_dated_today_in_the_easternmost_zone_is_accepted(handed, p
         format="json",
     )
     assert response.status_code == 201
+    assert CallReport.objects.get(lead=handed.lead).occurred_on.isoformat() == today_in_kiribati
+
+
+def test_a_call_on_29_february_may_plan_a_next_step_up_to_28_february_two_years_on(handed, people, client_for):
+    def log(next_step_on: str):
+        return client_for(people["rep"]).post(
+            f"/api/v1/leads/{handed.lead_id}/call-reports/",
+            {
+                "occurred_on": "2024-02-29",
+                "channel": "call",
+                "outcome": "Leap-day call",
+                "next_step": "Renewal talk",
+                "next_step_on": next_step_on,
+            },
+            format="json",
+        )
+
+    assert log("2026-03-01").json()["errors"].keys() == {"next_step_on"}
+    assert log("2026-02-28").status_code == 201
+    assert list(CallReport.objects.values_list("next_step_on", flat=True)) == [date(2026, 2, 28)]
+
+
+def test_years_from_keeps_the_day_and_moves_29_february_to_the_28th():
+    assert years_from(date(2024, 2, 29), 2) == date(2026, 2, 28)
+    assert years_from(date(2034, 2, 28), -10) == date(2024, 2, 28)
+    assert years_from(date(2028, 2, 29), -4) == date(2024, 2, 29)
 
 
 def test_notifications_reach_the_receiver_and_can_be_marked_read(

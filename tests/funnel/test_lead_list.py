@@ -1,5 +1,8 @@
 """The web lead list: sortable columns walked by keyset, an approximate total, saved views, bulk moves."""
 
+import base64
+import json
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -45,10 +48,27 @@ def test_sorting_by_score_keeps_ties_in_a_stable_order_across_pages(client, peop
 def test_a_cursor_that_is_not_ours_shows_the_first_page_and_says_so(client, people, make_lead):
     make_lead(owner=people["rep"], last_name="Only")
     client.force_login(people["rep"])
-    for cursor in ("garbage", "WyJ4Il0=", "WzEsIDIsIDNd"):  # not base64 JSON, a string id, too many values
-        response = client.get(reverse("lead-list"), {"cursor": cursor, "sort": "newest"})
+    crafted = [
+        ("newest", "garbage"),  # not base64 JSON
+        ("newest", _cursor(["x"])),  # a string id
+        ("newest", _cursor([1, 2, 3])),  # too many values
+        ("newest", _cursor([2**63])),  # an id no column holds
+        ("score", _cursor(["high", 5])),  # a word where the score goes
+        ("score", _cursor([40000, 5])),  # past a small integer
+        ("name", _cursor(["Ab\x00c", "", 5])),  # NUL, which PostgreSQL text cannot hold
+        ("name", _cursor(["x" * 5000, "", 5])),
+        ("name", _cursor([True, "", 5])),
+        ("newest", base64.urlsafe_b64encode(b"[" * 5000).decode()),  # nested past the recursion limit
+    ]
+    for sort, cursor in crafted:
+        response = client.get(reverse("lead-list"), {"cursor": cursor, "sort": sort})
+        assert response.status_code == 200, (sort, cursor)
         assert [lead.last_name for lead in response.context["leads"]] == ["Only"]
         assert "out of date" in response.content.decode()
+
+
+def _cursor(values: list) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
 
 
 def test_the_total_is_exact_when_small_and_an_estimate_past_a_thousand(client, people, make_lead):

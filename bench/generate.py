@@ -56,7 +56,18 @@ COMPANIES, CAMPAIGNS = 2000, 60
 INDUSTRIES = ["Software", "Manufacturing", "Retail", "Healthcare", "Finance", "Logistics", "Energy", "Education"]
 TERRITORIES = ["EMEA", "NA-East", "NA-West", "LATAM", "APAC"]
 SEGMENTS = ["enterprise", "mid_market", "smb", "smb"]
-CHANNELS = ["email", "paid_search", "social", "event", "webinar", "content", "partner", "outbound"]
+CHANNELS = [
+    "email",
+    "paid_search",
+    "paid_social",
+    "event",
+    "webinar",
+    "content",
+    "partner",
+    "trade_show",
+    "direct_mail",
+    "other",
+]
 WORDS = (  # noqa: SIM905 - a word list reads best as words
     "Acme Blue Cedar Delta Ember Falcon Granite Harbor Iris Juniper Kestrel Lumen Maple Nova Orbit Pine"
 ).split()

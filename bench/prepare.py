@@ -23,10 +23,10 @@ from django.db.models import Count  # noqa: E402
 
 from accounts.models import ApiToken, User  # noqa: E402
 from accounts.services import api_token_create, api_token_revoke  # noqa: E402
-from funnel.choices import VersionStatus  # noqa: E402
 from funnel.models import HandoffRule, LeadDefinition, LeadDefinitionVersion, Transition  # noqa: E402
 from funnel.services.definitions import definition_version_propose, definition_version_sign_off  # noqa: E402
 from funnel.services.rules import handoff_rule_save  # noqa: E402
+from leads.choices import VersionStatus  # noqa: E402
 from leads.models import Lead  # noqa: E402
 
 MQL_MIN_SCORE = 20

@@ -19,3 +19,17 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message
         self.details = details
+
+
+class NotAllowed(DomainError):
+    """The caller may see the object but not do this to it."""
+
+    status = 403
+    code = "not_allowed"
+
+
+class NotPending(DomainError):
+    """The thing to decide (a handoff, an approval, a proposal) was already decided."""
+
+    status = 409
+    code = "not_pending"

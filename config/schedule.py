@@ -18,4 +18,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute="*/5"),
         "options": {"expires": 240},
     },
+    "lead-scores-recompute": {
+        # Engagement decays with time: rescoring every lead nightly (set-based, seconds) keeps scores current.
+        "task": "leads.tasks.lead_scores_recompute",
+        "schedule": crontab(minute=15, hour=2),
+        "options": {"expires": 3600},
+    },
 }

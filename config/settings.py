@@ -178,6 +178,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StageEnum": "leads.choices.Stage",
         "FunctionEnum": "accounts.choices.Function",
+        "CampaignChannelEnum": "crm.choices.Channel",
+        "InteractionChannelEnum": "crm.choices.InteractionChannel",
+        "CampaignStatusEnum": "crm.choices.CampaignStatus",
+        "VersionStatusEnum": "leads.choices.VersionStatus",
     },
 }
 

@@ -7,6 +7,8 @@ from config.problems import api_not_found
 
 api_v1 = [
     path("", include("accounts.api.urls")),
+    path("", include("crm.api.urls")),
+    path("", include("leads.api.urls")),
     path("", include("funnel.api.urls")),
 ]
 

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from crm.models import CallReport, Campaign, Company, Contact
+from config.admin import ReadOnlyAdmin
+from crm.models import CallReport, Campaign, CampaignPreview, CampaignSpend, Company, Contact, Touch
 
 
 @admin.register(Company)
@@ -19,9 +20,28 @@ class ContactAdmin(admin.ModelAdmin):
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
-    list_display = ["name", "channel", "segment", "status", "owner", "starts_on", "ends_on"]
+    list_display = ["name", "channel", "status", "owner", "starts_on", "ends_on", "budget", "currency"]
     list_filter = ["channel", "status"]
     search_fields = ["name"]
+    readonly_fields = ["status"]
+
+
+@admin.register(CampaignSpend)
+class CampaignSpendAdmin(ReadOnlyAdmin):
+    """Spend goes through the service (its dates, currency and amount checks): the admin only shows it."""
+
+    list_display = ["campaign", "spent_on", "amount", "currency", "recorded_by"]
+
+
+@admin.register(CampaignPreview)
+class CampaignPreviewAdmin(ReadOnlyAdmin):
+    list_display = ["campaign", "decision", "reviewer", "decided_at"]
+
+
+@admin.register(Touch)
+class TouchAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "lead", "campaign", "kind", "occurred_at", "recorded_by"]
+    list_filter = ["kind"]
 
 
 @admin.register(CallReport)

@@ -8,20 +8,42 @@ class Segment(models.TextChoices):
 
 
 class Channel(models.TextChoices):
-    EMAIL = "email", "Email"
-    PAID_SEARCH = "paid_search", "Paid search"
-    SOCIAL = "social", "Social"
     EVENT = "event", "Event"
     WEBINAR = "webinar", "Webinar"
+    EMAIL = "email", "Email"
+    PAID_SEARCH = "paid_search", "Paid search"
+    PAID_SOCIAL = "paid_social", "Paid social"
     CONTENT = "content", "Content"
+    TRADE_SHOW = "trade_show", "Trade show"
+    DIRECT_MAIL = "direct_mail", "Direct mail"
     PARTNER = "partner", "Partner"
-    OUTBOUND = "outbound", "Outbound"
+    OTHER = "other", "Other"
 
 
 class CampaignStatus(models.TextChoices):
     PLANNED = "planned", "Planned"
+    AWAITING_PREVIEW = "awaiting_preview", "Awaiting sales preview"
     ACTIVE = "active", "Active"
     COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class PreviewDecision(models.TextChoices):
+    APPROVED = "approved", "Approved"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+
+
+class TouchKind(models.TextChoices):
+    VISIT = "visit", "Website visit"
+    DOWNLOAD = "download", "Download"
+    WEBINAR_REGISTERED = "webinar_registered", "Webinar registered"
+    WEBINAR_ATTENDED = "webinar_attended", "Webinar attended"
+    EMAIL_OPEN = "email_open", "Email open"
+    EMAIL_CLICK = "email_click", "Email click"
+    FORM_FILL = "form_fill", "Form fill"
+    EVENT_MET = "event_met", "Met at an event"
+    AD_CLICK = "ad_click", "Ad click"
+    MEETING_BOOKED = "meeting_booked", "Meeting booked"
 
 
 class InteractionChannel(models.TextChoices):

@@ -1,18 +1,6 @@
 from django.db import models
 
 
-class VersionStatus(models.TextChoices):
-    PROPOSED = "proposed", "Proposed (awaiting sign-off)"
-    ACTIVE = "active", "Active"
-    SUPERSEDED = "superseded", "Superseded"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-
-
-class SignOffSide(models.TextChoices):
-    MARKETING = "marketing", "Marketing"
-    SALES = "sales", "Sales"
-
-
 class HandoffStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     ACCEPTED = "accepted", "Accepted"

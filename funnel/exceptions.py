@@ -1,4 +1,6 @@
-from config.errors import DomainError
+from config.errors import DomainError, NotAllowed, NotPending
+
+__all__ = ["IllegalMove", "LeadBusy", "NoOwner", "NotAllowed", "NotPending", "TransitionRefused"]
 
 
 class IllegalMove(DomainError):
@@ -18,16 +20,6 @@ class LeadBusy(DomainError):
 
     status = 409
     code = "conflict"
-
-
-class NotAllowed(DomainError):
-    status = 403
-    code = "not_allowed"
-
-
-class NotPending(DomainError):
-    status = 409
-    code = "not_pending"
 
 
 class NoOwner(DomainError):

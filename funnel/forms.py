@@ -11,10 +11,10 @@ from django.http import QueryDict
 from config.fields import JSONFormField
 from crm.choices import InteractionChannel
 from crm.models import CallReport
-from funnel.choices import SignOffSide, SlaClock
-from funnel.engine import conditions
+from funnel.choices import SlaClock
 from funnel.models import LeadDefinitionVersion, RejectionReason
-from leads.choices import Stage
+from leads import criteria as conditions
+from leads.choices import SignOffSide, Stage
 from leads.models import CONTACT_FIELDS, FACT_FIELDS, FIT_FIELDS, Lead
 
 CAPTURE_FIELDS = [*CONTACT_FIELDS, *FIT_FIELDS, "expected_value", "currency"]

@@ -4,7 +4,6 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.models import User
 from crm.models import CallReport
-from funnel.choices import VersionStatus
 from funnel.models import (
     ApprovalRequest,
     Handoff,
@@ -14,6 +13,7 @@ from funnel.models import (
     Stage,
     Transition,
 )
+from leads.choices import VersionStatus
 from leads.selectors import HIDDEN_REASON, lead_list, reveals_sales_data
 
 

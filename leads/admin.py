@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from config.admin import ReadOnlyAdmin
-from leads.models import Lead, LeadParticipant, OwnerStageCount
+from leads.models import Lead, LeadParticipant, LeadScore, LeadScoreChange, OwnerStageCount, ScoringModelVersion
 from leads.services import READ_ONLY_FIELDS
 
 
@@ -48,3 +48,21 @@ class OwnerStageCountAdmin(ReadOnlyAdmin):
 
     list_display = ["owner", "stage", "n"]
     list_filter = ["stage"]
+
+
+@admin.register(ScoringModelVersion)
+class ScoringModelVersionAdmin(ReadOnlyAdmin):
+    """Versions are proposed and signed through the service (both sides' signatures): the admin shows them."""
+
+    list_display = ["number", "status", "proposed_by", "marketing_approver", "sales_approver", "activated_at"]
+
+
+@admin.register(LeadScore)
+class LeadScoreAdmin(ReadOnlyAdmin):
+    list_display = ["lead", "total", "grade", "fit", "engagement", "scored_at"]
+    raw_id_fields = ["lead"]
+
+
+@admin.register(LeadScoreChange)
+class LeadScoreChangeAdmin(ReadOnlyAdmin):
+    list_display = ["lead", "score_before", "score_after", "grade_after", "cause", "changed_at"]

@@ -31,3 +31,15 @@ class Fact(models.TextChoices):
 class ParticipantRole(models.TextChoices):
     ESCALATION = "escalation", "Involved by escalation"
     WATCHER = "watcher", "Watcher"
+
+
+class VersionStatus(models.TextChoices):
+    PROPOSED = "proposed", "Proposed (awaiting sign-off)"
+    ACTIVE = "active", "Active"
+    SUPERSEDED = "superseded", "Superseded"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class SignOffSide(models.TextChoices):
+    MARKETING = "marketing", "Marketing"
+    SALES = "sales", "Sales"

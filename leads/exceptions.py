@@ -1,4 +1,6 @@
-from config.errors import DomainError
+from config.errors import DomainError, NotAllowed, NotPending
+
+__all__ = ["DuplicateLead", "NotAllowed", "NotPending"]
 
 
 class DuplicateLead(DomainError):

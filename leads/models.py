@@ -138,3 +138,16 @@ class OwnerStageCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.owner_id} {self.stage}: {self.n}"
+
+
+# Scoring is its own sub-package; its models register under this app by being imported here.
+from leads.scoring.models import LeadScore, LeadScoreChange, ScoringModelVersion  # noqa: E402
+
+__all__ = [
+    "Lead",
+    "LeadParticipant",
+    "LeadScore",
+    "LeadScoreChange",
+    "OwnerStageCount",
+    "ScoringModelVersion",
+]

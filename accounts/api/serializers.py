@@ -5,6 +5,12 @@ from accounts.choices import TokenScope
 from accounts.models import ApiToken, Notification, Team, User
 
 
+class UserRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField(source="get_full_name")
+
+
 @extend_schema_field({"type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$", "example": "09:00:00"})
 class LocalTimeField(serializers.TimeField):
     """A wall-clock time in the team's own time zone, so it has no UTC offset (not an RFC 3339 "time")."""

@@ -2,7 +2,6 @@ from rest_framework import serializers
 
 from crm.models import CallReport
 from funnel import selectors
-from funnel.choices import SignOffSide
 from funnel.models import (
     ApprovalRequest,
     Handoff,
@@ -15,6 +14,7 @@ from funnel.models import (
     StageMove,
     Transition,
 )
+from leads.choices import SignOffSide
 from leads.choices import Stage as StageKey
 
 

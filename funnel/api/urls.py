@@ -1,5 +1,6 @@
 from config.routers import Router
 from funnel.api import definition_views, handoff_views, lead_views, rule_views
+from funnel.simulation.api import ScoringPreviewViewSet
 
 router = Router()
 router.register("leads", lead_views.LeadViewSet, basename="lead")
@@ -10,5 +11,6 @@ router.register("lead-definitions", definition_views.LeadDefinitionViewSet, base
 router.register("definition-versions", definition_views.DefinitionVersionViewSet, basename="definition-version")
 router.register("handoff-rules", rule_views.HandoffRuleViewSet, basename="handoff-rule")
 router.register("stages", rule_views.StageViewSet, basename="stage")
+router.register("scoring-previews", ScoringPreviewViewSet, basename="scoring-preview")
 
 urlpatterns = router.urls

@@ -8,7 +8,7 @@ involved (added as a participant) or must approve the move before it happens.
 from collections.abc import Mapping
 
 from accounts.choices import Role
-from funnel.engine import conditions
+from leads import criteria as conditions
 
 INVOLVE, APPROVE = "involve", "approve"
 

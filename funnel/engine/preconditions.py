@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from funnel.engine import conditions
+from leads import criteria as conditions
 
 
 @dataclass(frozen=True)

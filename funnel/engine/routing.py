@@ -10,7 +10,7 @@ the service loads the team members and locks the round-robin cursor.
 
 from collections.abc import Mapping, Sequence
 
-from funnel.engine.conditions import shown
+from leads.criteria import shown
 
 MATCH_FIELDS = ("territory", "segment", "industry")
 

@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 
-from funnel.choices import VersionStatus
+from leads.choices import VersionStatus
 
 
 class LeadDefinition(models.Model):
@@ -30,7 +30,7 @@ class LeadDefinition(models.Model):
 class LeadDefinitionVersion(models.Model):
     """One version of a definition's criteria. Active only after a marketing and a sales approver signed it.
 
-    Criteria are structured conditions (see funnel.engine.conditions), validated before saving; versions are
+    Criteria are structured conditions (see leads.criteria), validated before saving; versions are
     never edited after proposal — a change is a new version.
     """
 

@@ -11,8 +11,8 @@ from funnel.choices import ApprovalStatus
 from funnel.engine import escalations
 from funnel.exceptions import NotAllowed, NotPending
 from funnel.models import ApprovalRequest
-from funnel.services.context import lead_snapshot
 from funnel.services.transitions import applicable_rules
+from leads.criteria import lead_snapshot
 from leads.models import Lead
 
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from funnel.choices import VersionStatus
 from funnel.engine.preconditions import ActiveDefinition
 from funnel.models import HandoffRule, LeadDefinitionVersion, Stage, StageMove
+from leads.choices import VersionStatus
 
 
 @dataclass(frozen=True)

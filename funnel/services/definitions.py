@@ -10,18 +10,15 @@ from accounts.choices import MANAGER_ROLES, Role
 from accounts.models import User
 from accounts.selectors import user_subtree_ids
 from config.validation import json_problems
-from funnel.choices import SignOffSide, VersionStatus
-from funnel.engine import conditions
 from funnel.exceptions import NotAllowed, NotPending
 from funnel.models import LeadDefinition, LeadDefinitionVersion
-from funnel.services.context import lead_snapshot
+from leads import criteria as conditions
+from leads.choices import VersionStatus
+from leads.criteria import lead_snapshot
 from leads.models import Lead
 from leads.selectors import HIDDEN_REASON, reveals_sales_data
+from leads.signoff import side_for, sign
 
-SIGNERS = {
-    SignOffSide.MARKETING: frozenset({Role.MARKETING_MANAGER, Role.REVENUE_LEADER}),
-    SignOffSide.SALES: frozenset({Role.SALES_MANAGER, Role.REVENUE_LEADER}),
-}
 PROPOSERS = frozenset({Role.MARKETER, Role.MARKETING_MANAGER, Role.SALES_MANAGER, Role.REVENUE_LEADER, Role.ADMIN})
 
 
@@ -46,19 +43,6 @@ def definition_version_propose(
         )
 
 
-def _side_for(user: User, side: str | None) -> str:
-    sides = [s for s, roles in SIGNERS.items() if user.role in roles]
-    if not sides:
-        raise NotAllowed("Only marketing managers, sales managers and revenue leaders sign definitions off.")
-    if side is None:
-        if len(sides) > 1:
-            raise ValidationError({"side": "You may sign for marketing or sales: say which."})
-        return sides[0]
-    if side not in sides:
-        raise NotAllowed(f"A {user.get_role_display().lower()} cannot sign for {side}.")
-    return side
-
-
 def _activate(version: LeadDefinitionVersion, now) -> None:
     LeadDefinitionVersion.objects.filter(definition=version.definition, status=VersionStatus.ACTIVE).update(
         status=VersionStatus.SUPERSEDED
@@ -69,21 +53,13 @@ def _activate(version: LeadDefinitionVersion, now) -> None:
 def definition_version_sign_off(*, version_id: int, user: User, side: str | None = None) -> LeadDefinitionVersion:
     """Records `user`'s signature for their side; the second side's signature (by a different person)
     activates the version and supersedes the previous active one. Signing the same side twice is a no-op."""
-    side = _side_for(user, side)
+    side = side_for(user, side)
     with transaction.atomic():
         version = LeadDefinitionVersion.objects.select_for_update().select_related("definition").get(pk=version_id)
         LeadDefinition.objects.select_for_update().get(pk=version.definition_id)
-        if version.status != VersionStatus.PROPOSED:
-            raise NotPending(f"Version {version.number} of {version.definition.code} is {version.status}.")
-        other = version.sales_approver_id if side == SignOffSide.MARKETING else version.marketing_approver_id
-        if other == user.pk:
-            raise NotAllowed("The marketing and the sales sign-off must come from two different people.")
         now = timezone.now()
-        if side == SignOffSide.MARKETING:
-            version.marketing_approver, version.marketing_signed_at = user, now
-        else:
-            version.sales_approver, version.sales_signed_at = user, now
-        if version.marketing_approver_id and version.sales_approver_id:
+        what = f"Version {version.number} of {version.definition.code}"
+        if sign(version, side=side, user=user, now=now, what=what):
             _activate(version, now)
         version.save()
     return version

@@ -5,7 +5,7 @@ from accounts.models import User
 from funnel.engine.routing import round_robin_pick
 from funnel.models import HandoffRule, RoutingCursor
 from funnel.services.checks import Check
-from funnel.services.context import lead_snapshot
+from leads.criteria import lead_snapshot
 from leads.models import Lead
 
 ROUTABLE_ROLES = (Role.SALES_REP, Role.SDR, Role.MARKETER)

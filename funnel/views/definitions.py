@@ -9,10 +9,11 @@ from django.views.decorators.http import require_POST
 
 from config.errors import DomainError
 from funnel import forms, selectors
-from funnel.choices import VersionStatus
-from funnel.engine import conditions
 from funnel.services import definitions
 from funnel.views.common import error_message
+from leads import criteria as conditions
+from leads.choices import VersionStatus
+from leads.signoff import SIGNERS
 
 
 def _criteria_lines(version) -> list[str]:
@@ -20,7 +21,7 @@ def _criteria_lines(version) -> list[str]:
 
 
 def _signer_sides(user) -> list[str]:
-    return [side for side, roles in definitions.SIGNERS.items() if user.role in roles]
+    return [side for side, roles in SIGNERS.items() if user.role in roles]
 
 
 def _definition_rows(bound: dict) -> list[dict]:

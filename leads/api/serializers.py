@@ -1,6 +1,7 @@
 from django.utils import timezone
 from rest_framework import serializers
 
+from accounts.api.serializers import UserRefSerializer
 from crm.models import Campaign
 from leads.models import EDITABLE_FIELDS, SALES_ONLY_FIELDS, Lead
 
@@ -8,12 +9,6 @@ from leads.models import EDITABLE_FIELDS, SALES_ONLY_FIELDS, Lead
 class NamedRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
-
-
-class UserRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
-    name = serializers.CharField(source="get_full_name")
 
 
 class LeadSerializer(serializers.ModelSerializer):

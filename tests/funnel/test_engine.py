@@ -3,8 +3,9 @@
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from funnel.engine import conditions, escalations, preconditions, routing
+from funnel.engine import escalations, preconditions, routing
 from funnel.engine.preconditions import ActiveDefinition, Context
+from leads import criteria as conditions
 
 LEAD = {
     "score": 55,

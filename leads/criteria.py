@@ -1,5 +1,6 @@
-"""The criteria language of lead definitions and escalation triggers: structured, validated conditions over
-lead fields, qualification facts and score. Pure code — no database — so it is unit-tested directly.
+"""The criteria language of lead definitions, escalation triggers and scoring's fit rules: structured,
+validated conditions over lead fields, qualification facts and score. Pure code — no database — so it is
+unit-tested directly; leads.scoring.sql translates the same conditions to SQL for set-based scoring.
 
 A criteria document is {"conditions": [condition, ...]}; every condition must pass. A condition is either
 
@@ -241,3 +242,26 @@ def evaluate_condition(condition: Mapping, lead: Mapping) -> Result:
 
 def evaluate_criteria(document: Mapping, lead: Mapping) -> list[Result]:
     return [evaluate_condition(condition, lead) for condition in document["conditions"]]
+
+
+def lead_snapshot(lead) -> dict:
+    """The values conditions compare, from a loaded lead and its company (company fields fill blank ones)."""
+    company = lead.company if lead.company_id else None
+    return {
+        "score": lead.score,
+        "expected_value": lead.expected_value,
+        "employees": company.employees if company else None,
+        "segment": lead.segment or (company.segment if company else ""),
+        "territory": lead.territory or (company.territory if company else ""),
+        "industry": lead.industry or (company.industry if company else ""),
+        "title": lead.title,
+        "email": lead.email,
+        "phone": lead.phone,
+        "company": company.name if company else lead.company_name,
+        "source_campaign": str(lead.source_campaign_id or ""),
+        "currency": lead.currency,
+        "has_budget": lead.has_budget,
+        "has_authority": lead.has_authority,
+        "has_need": lead.has_need,
+        "has_timeline": lead.has_timeline,
+    }

@@ -1,0 +1,8 @@
+from config.routers import Router
+from crm.api import views
+
+router = Router()
+router.register("campaigns", views.CampaignViewSet, basename="campaign")
+router.register("campaign-spend", views.SpendViewSet, basename="campaign-spend")
+
+urlpatterns = router.urls

@@ -24,4 +24,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute=15, hour=2),
         "options": {"expires": 3600},
     },
+    "attribution-rebuild": {
+        # Touches can arrive after the purchase they led to (an ad platform's nightly export): re-credit.
+        "task": "funnel.tasks.attribution_rebuild",
+        "schedule": crontab(minute=45, hour=2),
+        "options": {"expires": 3600},
+    },
 }

@@ -182,6 +182,9 @@ SPECTACULAR_SETTINGS = {
         "InteractionChannelEnum": "crm.choices.InteractionChannel",
         "CampaignStatusEnum": "crm.choices.CampaignStatus",
         "VersionStatusEnum": "leads.choices.VersionStatus",
+        "TouchKindEnum": "crm.choices.TouchKind",
+        "CollateralKindEnum": "crm.choices.CollateralKind",
+        "CollateralStatusEnum": "crm.choices.CollateralStatus",
     },
 }
 

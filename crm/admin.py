@@ -1,7 +1,18 @@
 from django.contrib import admin
 
 from config.admin import ReadOnlyAdmin
-from crm.models import CallReport, Campaign, CampaignPreview, CampaignSpend, Company, Contact, Touch
+from crm.models import (
+    CallReport,
+    Campaign,
+    CampaignPreview,
+    CampaignSpend,
+    Collateral,
+    CollateralUse,
+    CollateralVersion,
+    Company,
+    Contact,
+    Touch,
+)
 
 
 @admin.register(Company)
@@ -48,3 +59,21 @@ class TouchAdmin(ReadOnlyAdmin):
 class CallReportAdmin(admin.ModelAdmin):
     list_display = ["__str__", "lead", "company", "author", "occurred_on"]
     raw_id_fields = ["lead"]
+
+
+@admin.register(Collateral)
+class CollateralAdmin(ReadOnlyAdmin):
+    """Collateral is created, reviewed and released through the service (sales's review gate)."""
+
+    list_display = ["title", "kind", "owner", "created_at"]
+
+
+@admin.register(CollateralVersion)
+class CollateralVersionAdmin(ReadOnlyAdmin):
+    list_display = ["collateral", "number", "status", "submitted_by", "reviewer", "released_at"]
+    list_filter = ["status"]
+
+
+@admin.register(CollateralUse)
+class CollateralUseAdmin(ReadOnlyAdmin):
+    list_display = ["version", "lead", "stage", "used_by", "used_at"]

@@ -52,3 +52,34 @@ class InteractionChannel(models.TextChoices):
     VIDEO = "video", "Video"
     EMAIL = "email", "Email"
     EVENT = "event", "Event"
+
+
+class Stage(models.TextChoices):
+    """The shared funnel's stages, in order, then the two outcomes beside them."""
+
+    AWARENESS = "awareness", "Awareness"
+    INTEREST = "interest", "Interest"
+    CONSIDERATION = "consideration", "Consideration"
+    INTENT = "intent", "Intent"
+    EVALUATION = "evaluation", "Evaluation"
+    PURCHASE = "purchase", "Purchase"
+    LOST = "lost", "Lost"
+    NURTURE = "nurture", "Nurture"
+
+
+class CollateralKind(models.TextChoices):
+    DECK = "deck", "Sales deck"
+    CASE_STUDY = "case_study", "Case study"
+    PRICE_SHEET = "price_sheet", "Price sheet"
+    ONE_PAGER = "one_pager", "One-pager"
+    WHITEPAPER = "whitepaper", "Whitepaper"
+    DEMO_VIDEO = "demo_video", "Demo video"
+    OTHER = "other", "Other"
+
+
+class CollateralStatus(models.TextChoices):
+    IN_REVIEW = "in_review", "In sales review"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    APPROVED = "approved", "Approved by sales"
+    RELEASED = "released", "Released"
+    SUPERSEDED = "superseded", "Superseded"

@@ -1,7 +1,8 @@
 from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from crm.models import Campaign, CampaignPreview, CampaignSpend
+from crm.choices import CollateralStatus
+from crm.models import Campaign, CampaignPreview, CampaignSpend, Collateral, CollateralVersion
 
 
 def _spent() -> Coalesce:
@@ -31,3 +32,12 @@ def campaign_preview_list(*, campaign: Campaign) -> QuerySet[CampaignPreview]:
 
 def campaign_spend_all() -> QuerySet[CampaignSpend]:
     return CampaignSpend.objects.select_related("campaign")
+
+
+def collateral_list() -> QuerySet[Collateral]:
+    released = CollateralVersion.objects.filter(collateral=OuterRef("pk"), status=CollateralStatus.RELEASED)
+    return Collateral.objects.select_related("owner").annotate(released_version=Subquery(released.values("pk")[:1]))
+
+
+def collateral_version_list() -> QuerySet[CollateralVersion]:
+    return CollateralVersion.objects.select_related("collateral", "submitted_by", "reviewer")

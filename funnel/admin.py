@@ -6,10 +6,12 @@ from config.admin import ReadOnlyAdmin
 from config.fields import JSONFormField
 from funnel.models import (
     ApprovalRequest,
+    AttributionCredit,
     Handoff,
     HandoffRule,
     LeadDefinition,
     LeadDefinitionVersion,
+    Purchase,
     RejectionReason,
     RoutingCursor,
     SlaBreach,
@@ -114,3 +116,15 @@ class RejectionReasonAdmin(admin.ModelAdmin):
 @admin.register(RoutingCursor)
 class RoutingCursorAdmin(ReadOnlyAdmin):
     list_display = ["team", "position"]
+
+
+@admin.register(Purchase)
+class PurchaseAdmin(ReadOnlyAdmin):
+    list_display = ["lead", "revenue", "gross_margin", "currency", "purchased_at", "sql_at"]
+    raw_id_fields = ["lead"]
+
+
+@admin.register(AttributionCredit)
+class AttributionCreditAdmin(ReadOnlyAdmin):
+    list_display = ["purchase", "model", "campaign", "revenue", "gross_margin"]
+    list_filter = ["model"]

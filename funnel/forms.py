@@ -17,7 +17,7 @@ from leads import criteria as conditions
 from leads.choices import SignOffSide, Stage
 from leads.models import CONTACT_FIELDS, FACT_FIELDS, FIT_FIELDS, Lead
 
-CAPTURE_FIELDS = [*CONTACT_FIELDS, *FIT_FIELDS, "expected_value", "currency"]
+CAPTURE_FIELDS = [*CONTACT_FIELDS, *FIT_FIELDS, "expected_value", "gross_margin", "currency"]
 
 
 class LeadForm(forms.Form):

@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from funnel.attribution import services as attribution
 from funnel.services import notifications, sla
 
 
@@ -11,3 +12,13 @@ def transition_notify(transition_id: int) -> int:
 @shared_task(name="funnel.tasks.handoff_sla_check")
 def handoff_sla_check() -> int:
     return len(sla.handoff_sla_breaches_record())
+
+
+@shared_task(name="funnel.tasks.purchase_attribute")
+def purchase_attribute(purchase_id: int) -> int:
+    return attribution.purchase_attribute(purchase_id=purchase_id)
+
+
+@shared_task(name="funnel.tasks.attribution_rebuild")
+def attribution_rebuild() -> int:
+    return attribution.attribution_rebuild()

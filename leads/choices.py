@@ -1,18 +1,8 @@
 from django.db import models
 
-
-class Stage(models.TextChoices):
-    """The shared funnel's stages, in order, then the two outcomes beside them."""
-
-    AWARENESS = "awareness", "Awareness"
-    INTEREST = "interest", "Interest"
-    CONSIDERATION = "consideration", "Consideration"
-    INTENT = "intent", "Intent"
-    EVALUATION = "evaluation", "Evaluation"
-    PURCHASE = "purchase", "Purchase"
-    LOST = "lost", "Lost"
-    NURTURE = "nurture", "Nurture"
-
+# The funnel's stages are defined with crm's choices (crm's collateral names the stages it supports, and crm
+# sits below leads); this is where the funnel reads them.
+from crm.choices import Stage
 
 FUNNEL_STAGES = [Stage.AWARENESS, Stage.INTEREST, Stage.CONSIDERATION, Stage.INTENT, Stage.EVALUATION, Stage.PURCHASE]
 OUTCOMES = frozenset({Stage.LOST, Stage.NURTURE})

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
@@ -13,10 +14,18 @@ from leads.choices import INITIAL_STAGE, ParticipantRole, Stage
 CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "title", "company_name")
 FIT_FIELDS = ("segment", "territory", "industry")
 FACT_FIELDS = ("has_budget", "has_authority", "has_need", "has_timeline")
-EDITABLE_FIELDS = (*CONTACT_FIELDS, *FIT_FIELDS, "source_campaign", "expected_value", "currency", *FACT_FIELDS)
+EDITABLE_FIELDS = (
+    *CONTACT_FIELDS,
+    *FIT_FIELDS,
+    "source_campaign",
+    "expected_value",
+    "gross_margin",
+    "currency",
+    *FACT_FIELDS,
+)
 FUNNEL_FIELDS = ("stage", "owner", "team", "owning_function", "stage_entered_at", "outcome_reason")
 # Hidden from users who see a lead's marketing data only (leads.selectors), in every text derived from them too.
-SALES_ONLY_FIELDS = ("expected_value", "currency", *FACT_FIELDS, "phone")
+SALES_ONLY_FIELDS = ("expected_value", "gross_margin", "currency", *FACT_FIELDS, "phone")
 
 
 class Lead(models.Model):
@@ -56,6 +65,13 @@ class Lead(models.Model):
     )
 
     expected_value = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    gross_margin = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Expected gross margin (revenue less cost of goods); at purchase it is credited with the revenue.",
+    )
     currency = models.CharField(max_length=3, default="USD")
     has_budget = models.BooleanField(null=True, blank=True, help_text="Budget confirmed (true), ruled out (false).")
     has_authority = models.BooleanField(null=True, blank=True, help_text="We talk to someone who can decide.")
@@ -97,10 +113,26 @@ class Lead(models.Model):
                 condition=Q(expected_value__isnull=True) | Q(expected_value__gte=0), name="lead_value_not_negative"
             ),
             models.CheckConstraint(condition=Q(currency__regex=r"^[A-Z]{3}$"), name="lead_currency_iso"),
+            # A margin is part of the revenue: never below zero, never above the value it is part of.
+            models.CheckConstraint(
+                condition=Q(gross_margin__isnull=True)
+                | (
+                    Q(gross_margin__gte=0)
+                    & (Q(expected_value__isnull=True) | Q(gross_margin__lte=models.F("expected_value")))
+                ),
+                name="lead_margin_within_value",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        margin, value = self.gross_margin, self.expected_value
+        if margin is not None and (margin < 0 or (value is not None and margin > value)):
+            raise ValidationError(
+                {"gross_margin": "The gross margin is part of the value: from 0 up to the expected value."}
+            )
 
     @property
     def name(self) -> str:

@@ -151,6 +151,7 @@ LIST_COLUMNS = (
     "outcome_reason",
     "source_campaign_id",
     "expected_value",
+    "gross_margin",
     "currency",
     "has_budget",
     "has_authority",

@@ -2,8 +2,8 @@ from rest_framework import serializers
 
 from accounts.api.serializers import UserRefSerializer
 from accounts.models import User
-from crm.choices import Channel, PreviewDecision, Segment
-from crm.models import Campaign, CampaignPreview, CampaignSpend
+from crm.choices import Channel, CollateralKind, PreviewDecision, Segment, Stage
+from crm.models import Campaign, CampaignPreview, CampaignSpend, Collateral, CollateralVersion
 from crm.models.campaigns import MAX_AMOUNT
 
 AMOUNT = {"max_digits": 14, "decimal_places": 2, "max_value": MAX_AMOUNT}
@@ -83,3 +83,57 @@ class PreviewWriteSerializer(serializers.Serializer):
     comments = serializers.CharField(
         max_length=2000, required=False, allow_blank=True, help_text="Required when asking for changes."
     )
+
+
+class CollateralVersionSerializer(serializers.ModelSerializer):
+    submitted_by = UserRefSerializer(read_only=True)
+    reviewer = UserRefSerializer(read_only=True, allow_null=True)
+    title = serializers.CharField(source="collateral.title", read_only=True)
+
+    class Meta:
+        model = CollateralVersion
+        fields = [
+            "id",
+            "collateral",
+            "title",
+            "number",
+            "link",
+            "notes",
+            "status",
+            "submitted_by",
+            "submitted_at",
+            "reviewer",
+            "reviewed_at",
+            "review_comments",
+            "released_at",
+        ]
+        read_only_fields = fields
+
+
+class CollateralSerializer(serializers.ModelSerializer):
+    owner = UserRefSerializer(read_only=True)
+    released = serializers.SerializerMethodField(help_text="The version sales may use now, if any.")
+
+    class Meta:
+        model = Collateral
+        fields = ["id", "title", "kind", "stages", "segments", "owner", "created_at", "released"]
+        read_only_fields = fields
+
+    def get_released(self, collateral) -> int | None:
+        return getattr(collateral, "released_version", None)
+
+
+class CollateralCreateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    kind = serializers.ChoiceField(choices=CollateralKind.choices)
+    stages = serializers.ListField(child=serializers.ChoiceField(choices=Stage.choices), required=False, max_length=8)
+    segments = serializers.ListField(
+        child=serializers.ChoiceField(choices=Segment.choices), required=False, max_length=3
+    )
+    link = serializers.URLField(max_length=500)
+    notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class CollateralVersionWriteSerializer(serializers.Serializer):
+    link = serializers.URLField(max_length=500)
+    notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)

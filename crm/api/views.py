@@ -7,6 +7,7 @@ from config.schema import problems
 from crm import selectors
 from crm.api import serializers as s
 from crm.services import campaigns as services
+from crm.services import collateral
 
 
 class CampaignViewSet(viewsets.ReadOnlyModelViewSet):
@@ -95,3 +96,59 @@ class SpendViewSet(mixins.DestroyModelMixin, viewsets.GenericViewSet):
 
     def perform_destroy(self, instance):
         services.campaign_spend_delete(user=self.request.user, spend_id=instance.pk)
+
+
+class CollateralViewSet(viewsets.ReadOnlyModelViewSet):
+    """Marketing's assets for sales; `released` is the version sales may send to buyers."""
+
+    serializer_class = s.CollateralSerializer
+    filterset_fields = ["kind"]
+
+    def get_queryset(self):
+        return selectors.collateral_list()
+
+    @extend_schema(request=s.CollateralCreateSerializer, responses={201: s.CollateralVersionSerializer})
+    def create(self, request):
+        data = s.CollateralCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        version = collateral.collateral_create(user=request.user, **data.validated_data)
+        return Response(s.CollateralVersionSerializer(version).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.CollateralVersionWriteSerializer, responses={201: s.CollateralVersionSerializer})
+    @action(detail=True, methods=["post"])
+    def versions(self, request, pk=None):
+        """A new version: it goes to sales review; the released one stays in use until this one is released."""
+        data = s.CollateralVersionWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        version = collateral.collateral_version_submit(
+            user=request.user, collateral_id=self.get_object().pk, **data.validated_data
+        )
+        return Response(s.CollateralVersionSerializer(version).data, status=status.HTTP_201_CREATED)
+
+
+class CollateralVersionViewSet(viewsets.ReadOnlyModelViewSet):
+    """Every version of every asset; `?status=in_review` is sales's review queue."""
+
+    serializer_class = s.CollateralVersionSerializer
+    filterset_fields = ["status", "collateral"]
+
+    def get_queryset(self):
+        return selectors.collateral_version_list()
+
+    @extend_schema(request=s.PreviewWriteSerializer, responses=s.CollateralVersionSerializer)
+    @action(detail=True, methods=["post"])
+    @problems(409)
+    def review(self, request, pk=None):
+        data = s.PreviewWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        version = collateral.collateral_version_review(
+            user=request.user, version_id=self.get_object().pk, **data.validated_data
+        )
+        return Response(s.CollateralVersionSerializer(version).data)
+
+    @extend_schema(request=None, responses=s.CollateralVersionSerializer)
+    @action(detail=True, methods=["post"])
+    @problems(409)
+    def release(self, request, pk=None):
+        version = collateral.collateral_version_release(user=request.user, version_id=self.get_object().pk)
+        return Response(s.CollateralVersionSerializer(version).data)

@@ -1,5 +1,8 @@
+from django.urls import path
+
 from config.routers import Router
-from funnel.api import definition_views, handoff_views, lead_views, rule_views
+from funnel.api import collateral_views, definition_views, handoff_views, lead_views, rule_views
+from funnel.attribution.api import CampaignPerformanceView
 from funnel.simulation.api import ScoringPreviewViewSet
 
 router = Router()
@@ -12,5 +15,9 @@ router.register("definition-versions", definition_views.DefinitionVersionViewSet
 router.register("handoff-rules", rule_views.HandoffRuleViewSet, basename="handoff-rule")
 router.register("stages", rule_views.StageViewSet, basename="stage")
 router.register("scoring-previews", ScoringPreviewViewSet, basename="scoring-preview")
+router.register("collateral-uses", collateral_views.CollateralUseViewSet, basename="collateral-use")
 
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    path("campaign-performance/", CampaignPerformanceView.as_view(), name="campaign-performance"),
+]

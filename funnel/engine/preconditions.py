@@ -11,7 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from crm.choices import CollateralKind
 from leads import criteria as conditions
+
+COLLATERAL_KINDS = tuple(CollateralKind.values)
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,8 @@ class Context:
     now: datetime
     definitions: Mapping[str, ActiveDefinition]
     last_call_report_on: date | None = None
+    # (kind, title, version number) of released collateral used with the lead at its current stage
+    collateral_used: tuple[tuple[str, str, int], ...] = ()
     used_definitions: list[ActiveDefinition] = field(default_factory=list)
 
 
@@ -50,7 +55,8 @@ class Precondition:
     name = ""
     words = ""  # what an editor calls the kind
     params: tuple[str, ...] = ()
-    # What the mover can do when this check fails: "update_lead" (fill in facts or fields), "log_call_report".
+    # What the mover can do when this check fails: "update_lead" (fill in facts or fields), "log_call_report",
+    # "use_collateral".
     remedy = ""
 
     @classmethod
@@ -190,6 +196,38 @@ class CallReportWithinDays(Precondition):
             return Outcome(False, "no call report logged")
         age = (ctx.now.date() - last).days
         return Outcome(age <= spec["days"], f"last call report {age} days ago ({last.isoformat()})")
+
+
+@register
+class CollateralUsed(Precondition):
+    """Released collateral (of one of the given kinds; any when none given) was used with the lead at the stage
+    it is leaving: e.g. no proposal before the case study went out."""
+
+    name = "collateral_used"
+    words = "has had released collateral used at this stage"
+    remedy = "use_collateral"
+    params = ("kinds",)
+
+    @classmethod
+    def validate_params(cls, spec, where):
+        kinds = spec["kinds"]
+        if not isinstance(kinds, list) or not all(k in COLLATERAL_KINDS for k in kinds) or len(set(kinds)) < len(kinds):
+            return [
+                f"{where}.kinds: a list of distinct collateral kinds from {', '.join(COLLATERAL_KINDS)} ([] = any)."
+            ]
+        return []
+
+    @classmethod
+    def describe(cls, spec):
+        return f"released {' or '.join(spec['kinds']) or 'collateral'} used at this stage"
+
+    @classmethod
+    def evaluate(cls, spec, ctx):
+        matching = [use for use in ctx.collateral_used if not spec["kinds"] or use[0] in spec["kinds"]]
+        if not matching:
+            return Outcome(False, "no released collateral of that kind used at this stage")
+        _, title, number = matching[0]
+        return Outcome(True, f"{title} v{number} used")
 
 
 MAX_PRECONDITIONS = 20

@@ -1,3 +1,4 @@
+from funnel.attribution.models import AttributionCredit, Purchase
 from funnel.models.definitions import LeadDefinition, LeadDefinitionVersion
 from funnel.models.handoffs import ApprovalRequest, Handoff, RejectionReason, SlaBreach
 from funnel.models.rules import HandoffRule, RoutingCursor
@@ -6,10 +7,12 @@ from funnel.models.transitions import Transition
 
 __all__ = [
     "ApprovalRequest",
+    "AttributionCredit",
     "Handoff",
     "HandoffRule",
     "LeadDefinition",
     "LeadDefinitionVersion",
+    "Purchase",
     "RejectionReason",
     "RoutingCursor",
     "SlaBreach",

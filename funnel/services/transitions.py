@@ -10,6 +10,7 @@ from django.utils import timezone
 from psycopg.errors import LockNotAvailable
 
 from accounts.models import User
+from funnel.attribution.services import purchase_record
 from funnel.choices import ApprovalStatus
 from funnel.engine import escalations, preconditions
 from funnel.exceptions import IllegalMove, LeadBusy, TransitionRefused
@@ -199,5 +200,7 @@ def lead_transition(
             checks.append(routing_check)
             _refuse_if_failed(checks)
         transition = _write(locked, to_stage, stage, owner, actor, reason, checks, ctx, now)
+        if to_stage == StageKey.PURCHASE:
+            purchase_record(lead=locked, transition=transition)
         handoff_open.after_move(locked, transition, stage, owner, actor, rules, effects, now, pending=pending)
     return transition

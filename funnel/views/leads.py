@@ -71,7 +71,7 @@ def _shown(lead: Lead, name: str) -> object:
         return FACT_WORDS[value]
     if name == "segment":
         return ui.label(value, "segment")
-    if name == "expected_value":
+    if name in ("expected_value", "gross_margin"):
         return ui.money(value, lead.currency)
     if isinstance(value, datetime):
         return ui.when(value)

@@ -45,6 +45,7 @@ class LeadSerializer(serializers.ModelSerializer):
             "outcome_reason",
             "source_campaign",
             "expected_value",
+            "gross_margin",
             "currency",
             "has_budget",
             "has_authority",
@@ -128,6 +129,10 @@ def _ref(row: dict, kind: str) -> dict | None:
     return None if names is None else {"id": row[f"{kind}_id"], "name": names[0]}
 
 
+def _money(value) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
 def lead_row_representation(row: dict, zone=None) -> dict:
     """LeadSerializer's output built from a lead_rows_named() row, field for field (a test holds them equal)."""
     zone = zone or timezone.get_current_timezone()
@@ -142,7 +147,8 @@ def lead_row_representation(row: dict, zone=None) -> dict:
         team=_ref(row, "team"),
         source_campaign=_ref(row, "source_campaign"),
         owner=owner,
-        expected_value=None if row["expected_value"] is None else f"{row['expected_value']:.2f}",
+        expected_value=_money(row["expected_value"]),
+        gross_margin=_money(row["gross_margin"]),
         stage_entered_at=_when(row["stage_entered_at"], zone),
         created_at=_when(row["created_at"], zone),
         updated_at=_when(row["updated_at"], zone),
@@ -156,6 +162,6 @@ def lead_row_representation(row: dict, zone=None) -> dict:
 _PLAIN_FIELDS = [
     name
     for name in LeadSerializer.Meta.fields
-    if name not in {"name", "company", "team", "source_campaign", "owner", "expected_value"}
+    if name not in {"name", "company", "team", "source_campaign", "owner", "expected_value", "gross_margin"}
     and not name.endswith("_at")
 ]

@@ -153,7 +153,7 @@ def test_malformed_preconditions_name_the_bad_part():
     assert errors == [
         "preconditions[0].score: must be a whole number from 1 to 100.",
         "preconditions[1].kind: 'telepathy' is not a precondition kind; use definition_met, required_fields, "
-        "min_score, call_report_within_days.",
+        "min_score, call_report_within_days, collateral_used.",
         "preconditions[2].days: required for kind call_report_within_days.",
         "preconditions[3]: unknown key(s) extra.",
     ]

@@ -1,0 +1,138 @@
+"""Campaign performance: what each campaign cost and what it brought, under one attribution model — computed in
+one SQL statement over touches, transitions, purchases, credits and spend.
+
+Counts are of distinct leads a campaign touched (in the period, when one is given): how many, and how many of
+them ever reached the MQL and SQL milestones (the first move that used the signed definition) and purchase.
+Revenue and margin are the model's credits on purchases in the period; marketing-sourced revenue is the revenue
+of purchases whose first touch was the campaign's, marketing-influenced the revenue of purchases with any of its
+touches before the opportunity milestone (before the purchase when there was none). Influenced ⊇ sourced:
+never add them.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import connection
+
+from funnel.attribution.weights import FIRST
+
+PERFORMANCE_SQL = """
+WITH touched AS (
+    SELECT DISTINCT campaign_id, lead_id FROM crm_touch
+    WHERE (%(since)s::date IS NULL OR occurred_at >= %(since)s::date)
+      AND (%(until)s::date IS NULL OR occurred_at < %(until)s::date + 1)
+),
+milestones AS (
+    SELECT lead_id,
+           bool_or(definition_versions @> '[{"code": "MQL"}]') AS mql,
+           bool_or(definition_versions @> '[{"code": "SQL"}]') AS sql,
+           bool_or(to_stage = 'purchase') AS customer
+    FROM funnel_transition WHERE lead_id IN (SELECT lead_id FROM touched) GROUP BY lead_id
+),
+reach AS (
+    SELECT t.campaign_id, count(*) AS leads, count(*) FILTER (WHERE m.mql) AS mqls,
+           count(*) FILTER (WHERE m.sql) AS sqls, count(*) FILTER (WHERE m.customer) AS customers
+    FROM touched t LEFT JOIN milestones m ON m.lead_id = t.lead_id GROUP BY t.campaign_id
+),
+purchases AS (
+    SELECT * FROM funnel_purchase
+    WHERE (%(since)s::date IS NULL OR purchased_at >= %(since)s::date)
+      AND (%(until)s::date IS NULL OR purchased_at < %(until)s::date + 1)
+),
+credited AS (
+    SELECT c.campaign_id, sum(c.revenue) FILTER (WHERE c.model = %(model)s) AS revenue,
+           sum(c.gross_margin) FILTER (WHERE c.model = %(model)s) AS margin,
+           sum(c.revenue) FILTER (WHERE c.model = %(first)s) AS sourced
+    FROM funnel_attributioncredit c JOIN purchases p ON p.id = c.purchase_id
+    WHERE c.model IN (%(model)s, %(first)s) GROUP BY c.campaign_id
+),
+influenced AS (
+    SELECT x.campaign_id, sum(p.revenue) AS revenue
+    FROM (
+        SELECT DISTINCT t.campaign_id, p.id AS purchase_id FROM purchases p
+        JOIN crm_touch t ON t.lead_id = p.lead_id AND t.occurred_at <= coalesce(p.sql_at, p.purchased_at)
+    ) x JOIN purchases p ON p.id = x.purchase_id GROUP BY x.campaign_id
+),
+spent AS (
+    SELECT campaign_id, sum(amount) AS amount FROM crm_campaignspend
+    WHERE (%(since)s::date IS NULL OR spent_on >= %(since)s::date)
+      AND (%(until)s::date IS NULL OR spent_on <= %(until)s::date)
+    GROUP BY campaign_id
+)
+SELECT c.id, c.name, c.channel, c.currency, c.budget,
+       coalesce(r.leads, 0), coalesce(r.mqls, 0), coalesce(r.sqls, 0), coalesce(r.customers, 0),
+       coalesce(s.amount, 0), coalesce(cr.revenue, 0), coalesce(cr.margin, 0), coalesce(cr.sourced, 0),
+       coalesce(i.revenue, 0)
+FROM crm_campaign c
+LEFT JOIN reach r ON r.campaign_id = c.id
+LEFT JOIN credited cr ON cr.campaign_id = c.id
+LEFT JOIN influenced i ON i.campaign_id = c.id
+LEFT JOIN spent s ON s.campaign_id = c.id
+ORDER BY c.name
+"""
+COUNTS = ("leads", "mqls", "sqls", "customers")
+AMOUNTS = ("spend", "revenue", "gross_margin", "sourced_revenue", "influenced_revenue")
+
+
+@dataclass(frozen=True)
+class Performance:
+    campaign: int | None
+    name: str
+    channel: str
+    currency: str
+    budget: Decimal | None
+    leads: int
+    mqls: int
+    sqls: int
+    customers: int
+    spend: Decimal
+    revenue: Decimal
+    gross_margin: Decimal
+    sourced_revenue: Decimal
+    influenced_revenue: Decimal
+
+    def _per(self, count: int) -> Decimal | None:
+        return (self.spend / count).quantize(Decimal("0.01")) if count and self.spend else None
+
+    @property
+    def cost_per_lead(self) -> Decimal | None:
+        return self._per(self.leads)
+
+    @property
+    def cost_per_mql(self) -> Decimal | None:
+        return self._per(self.mqls)
+
+    @property
+    def cost_per_customer(self) -> Decimal | None:
+        return self._per(self.customers)
+
+    @property
+    def return_on_spend(self) -> Decimal | None:
+        """Attributed revenue per unit of spend (5.00: every dollar spent brought five)."""
+        return (self.revenue / self.spend).quantize(Decimal("0.01")) if self.spend else None
+
+
+def campaign_performance(*, model: str, since: date | None = None, until: date | None = None) -> list[Performance]:
+    with connection.cursor() as cursor:
+        cursor.execute(PERFORMANCE_SQL, {"model": model, "first": FIRST, "since": since, "until": until})
+        return [Performance(*row) for row in cursor.fetchall()]
+
+
+def channel_performance(rows: list[Performance]) -> list[Performance]:
+    """The campaigns' rows summed per channel (a lead touched by two campaigns of a channel counts in both)."""
+    channels: dict[str, list[Performance]] = {}
+    for row in rows:
+        channels.setdefault(row.channel, []).append(row)
+    return [
+        Performance(
+            None,
+            channel,
+            channel,
+            members[0].currency,
+            sum((m.budget or Decimal(0) for m in members), Decimal(0)),
+            *(sum(getattr(m, name) for m in members) for name in COUNTS),
+            *(sum((getattr(m, name) for m in members), Decimal(0)) for name in AMOUNTS),
+        )
+        for channel, members in sorted(channels.items())
+    ]

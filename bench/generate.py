@@ -52,7 +52,7 @@ TEAMS = [
 ]
 MANAGER_ROLE = {"marketing": "marketing_manager", "shared": "sales_manager", "sales": "sales_manager"}
 OWNER_FUNCTION = {"marketer": "marketing", "sdr": "shared", "sales_rep": "sales"}
-COMPANIES, CAMPAIGNS = 2000, 60
+COMPANIES, CAMPAIGNS = 2000, 100
 INDUSTRIES = ["Software", "Manufacturing", "Retail", "Healthcare", "Finance", "Logistics", "Energy", "Education"]
 TERRITORIES = ["EMEA", "NA-East", "NA-West", "LATAM", "APAC"]
 SEGMENTS = ["enterprise", "mid_market", "smb", "smb"]
@@ -141,12 +141,14 @@ def ensure_companies_and_campaigns(cur: psycopg.Cursor) -> None:
     )
     marketers = [row[0] for row in cur.execute("SELECT id FROM accounts_user WHERE username LIKE 'bench\\_marketer%'")]
     cur.executemany(
-        "INSERT INTO crm_campaign (name, channel, segment, status, starts_on, ends_on, owner_id) "
-        "VALUES (%s, %s, %s, %s, current_date - %s, current_date - %s + 60, %s) ON CONFLICT (name) DO NOTHING",
+        "INSERT INTO crm_campaign (name, channel, segments, status, starts_on, ends_on, owner_id, currency, "
+        "requires_sales_preview, description, created_at) "
+        "VALUES (%s, %s, ARRAY[%s], %s, current_date - %s, current_date - %s + 60, %s, 'USD', false, '', now()) "
+        "ON CONFLICT (name) DO NOTHING",
         [
             (
-                f"bench {CHANNELS[n % 8]} campaign {n:02d}",
-                CHANNELS[n % 8],
+                f"bench {CHANNELS[n % len(CHANNELS)]} campaign {n:02d}",
+                CHANNELS[n % len(CHANNELS)],
                 SEGMENTS[n % 3],
                 ["completed", "active", "planned"][n % 3],
                 700 - n * 11,

@@ -30,4 +30,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute=45, hour=2),
         "options": {"expires": 3600},
     },
+    "definition-crossings": {
+        # A score change that makes a lead meet (or stop meeting) MQL or SQL is told to its owner within a minute.
+        "task": "funnel.tasks.definition_crossings_record",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 50},
+    },
 }

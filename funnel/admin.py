@@ -7,6 +7,7 @@ from config.fields import JSONFormField
 from funnel.models import (
     ApprovalRequest,
     AttributionCredit,
+    DefinitionCrossing,
     Handoff,
     HandoffRule,
     LeadDefinition,
@@ -14,6 +15,7 @@ from funnel.models import (
     Purchase,
     RejectionReason,
     RoutingCursor,
+    ScoreChangeCursor,
     SlaBreach,
     Stage,
     StageMove,
@@ -128,3 +130,14 @@ class PurchaseAdmin(ReadOnlyAdmin):
 class AttributionCreditAdmin(ReadOnlyAdmin):
     list_display = ["purchase", "model", "campaign", "revenue", "gross_margin"]
     list_filter = ["model"]
+
+
+@admin.register(DefinitionCrossing)
+class DefinitionCrossingAdmin(ReadOnlyAdmin):
+    list_display = ["lead", "version", "met", "score_before", "score_after", "at"]
+    raw_id_fields = ["lead"]
+
+
+@admin.register(ScoreChangeCursor)
+class ScoreChangeCursorAdmin(ReadOnlyAdmin):
+    list_display = ["name", "last_change_id"]

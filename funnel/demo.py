@@ -23,7 +23,7 @@ from leads.models import Lead
 
 STORY = [
     "The funnel story to try:",
-    "  - as mark, move Dana Haddad (Cedar Health, score 25) to consideration: 'MQL before consideration' refuses it;",
+    "  - as mark, move Dana Haddad (Cedar Health, score < 40) to consideration: 'MQL before consideration' refuses it;",
     "  - as rob, move Ivan Andersen (Blue Fjord, $340k, evaluation) to purchase: it needs rita's approval first;",
     "  - Lena Kowalski (Juniper) is in nurture: rae rejected her handoff (no budget) and marketing sees why;",
     "  - sid never answered Omar Dubois's handoff: the SLA breach is on sam's dashboard;",
@@ -162,7 +162,9 @@ def _capture(domain, contact, score, value, campaign, owner, admin, at) -> Lead:
         "has_timeline": score >= 75,
     }
     lead = lead_create(actor=admin, data=data, owner=owner, at=at)
-    Lead.objects.filter(pk=lead.pk).update(score=score)  # scoring arrives in its own issue
+    # The story's scores carry the walk through the rules; the signed scoring model rescores every lead at the
+    # end of the demo (funnel.demo_marketing), from its fit and its touches.
+    Lead.objects.filter(pk=lead.pk).update(score=score)
     return lead
 
 

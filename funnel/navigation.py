@@ -30,12 +30,28 @@ HANDOFFS = NavItem("Handoffs", "handoff-inbox", "send")
 CALL_REPORTS = NavItem("Call reports", "call-report-list", "phone")
 TEAM = NavItem("Team", "team", "users")
 SLA = NavItem("SLA", "sla-breaches", "clock")
+CAMPAIGNS = NavItem("Campaigns", "campaign-list", "target")
+SCORING = NavItem("Scoring", "scoring", "sliders-horizontal")
+COLLATERAL = NavItem("Collateral", "collateral", "file-text")
 CONFIGURATION = NavItem("Configuration", "admin:index", "settings")
 SYSTEM = NavItem("System status", "system-status", "activity")
 
-MANAGER_NAV = [DASHBOARD, TEAM, SLA, APPROVALS, BOARD, LEADS, DEFINITIONS, RULES]
+MANAGER_NAV = [
+    DASHBOARD,
+    TEAM,
+    SLA,
+    APPROVALS,
+    HANDOFFS,
+    BOARD,
+    LEADS,
+    CAMPAIGNS,
+    SCORING,
+    COLLATERAL,
+    DEFINITIONS,
+    RULES,
+]
 NAVIGATION: dict[str, list[NavItem]] = {
-    Role.SALES_REP: [HOME, NavItem("My leads", "lead-list", "list", "mine=true"), BOARD, CALL_REPORTS],
+    Role.SALES_REP: [HOME, NavItem("My leads", "lead-list", "list", "mine=true"), BOARD, CALL_REPORTS, COLLATERAL],
     Role.SDR: [
         HOME,
         NavItem("Mid-funnel", "lead-list", "list", "stage=interest&stage=consideration&stage=intent"),
@@ -43,7 +59,7 @@ NAVIGATION: dict[str, list[NavItem]] = {
         NavItem("Both teams' queues", "handoff-inbox", "send"),
         CALL_REPORTS,
     ],
-    Role.MARKETER: [HOME, LEADS, BOARD, DEFINITIONS, RULES],
+    Role.MARKETER: [HOME, LEADS, BOARD, CAMPAIGNS, SCORING, COLLATERAL, DEFINITIONS, RULES],
     Role.SALES_MANAGER: MANAGER_NAV,
     Role.MARKETING_MANAGER: MANAGER_NAV,
     Role.REVENUE_LEADER: MANAGER_NAV,

@@ -1,7 +1,7 @@
 from celery import shared_task
 
 from funnel.attribution import services as attribution
-from funnel.services import notifications, sla
+from funnel.services import notifications, qualification, sla
 
 
 @shared_task(name="funnel.tasks.transition_notify")
@@ -22,3 +22,8 @@ def purchase_attribute(purchase_id: int) -> int:
 @shared_task(name="funnel.tasks.attribution_rebuild")
 def attribution_rebuild() -> int:
     return attribution.attribution_rebuild()
+
+
+@shared_task(name="funnel.tasks.definition_crossings_record")
+def definition_crossings_record() -> int:
+    return qualification.definition_crossings_record()

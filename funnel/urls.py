@@ -1,9 +1,22 @@
 """Web UI routes: the home page per role, the board, leads with their transition form, handoffs, SLA breaches,
 approvals, definitions, rules, the team page and call reports."""
 
-from django.urls import path
+from django.urls import path, re_path
 
-from funnel.views import board, call_reports, definitions, handoffs, home, lead_list, leads, rules, team
+from funnel.views import (
+    board,
+    call_reports,
+    campaigns,
+    collateral,
+    definitions,
+    handoffs,
+    home,
+    lead_list,
+    leads,
+    rules,
+    scoring,
+    team,
+)
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -30,6 +43,25 @@ urlpatterns = [
     path("approvals/", handoffs.approval_list, name="approval-list"),
     path("approvals/<int:request_id>/approve/", handoffs.approval_decide, {"approve": True}, name="approval-approve"),
     path("approvals/<int:request_id>/decline/", handoffs.approval_decide, {"approve": False}, name="approval-decline"),
+    path("campaigns/", campaigns.campaign_list, name="campaign-list"),
+    path("campaigns/new/", campaigns.campaign_create, name="campaign-create"),
+    path("campaigns/<int:campaign_id>/", campaigns.campaign_detail, name="campaign-detail"),
+    path("campaigns/<int:campaign_id>/spend/", campaigns.campaign_spend, name="campaign-spend"),
+    path("campaigns/<int:campaign_id>/preview/", campaigns.campaign_preview, name="campaign-preview"),
+    re_path(
+        r"^campaigns/(?P<campaign_id>[0-9]+)/(?P<step>submit|activate|complete|cancel)/$",
+        campaigns.campaign_step,
+        name="campaign-step",
+    ),
+    path("scoring/", scoring.scoring_page, name="scoring"),
+    path("scoring/propose/", scoring.scoring_propose, name="scoring-propose"),
+    path("scoring/<int:version_id>/sign-off/", scoring.scoring_sign_off, name="scoring-sign-off"),
+    path("collateral/", collateral.collateral_page, name="collateral"),
+    path("collateral/new/", collateral.collateral_create, name="collateral-create"),
+    path("collateral/<int:collateral_id>/versions/", collateral.collateral_version_new, name="collateral-version-new"),
+    path("collateral/versions/<int:version_id>/review/", collateral.collateral_review, name="collateral-review"),
+    path("collateral/versions/<int:version_id>/release/", collateral.collateral_release, name="collateral-release"),
+    path("leads/<int:lead_id>/collateral/", collateral.collateral_use, name="lead-collateral-use"),
     path("definitions/", definitions.definition_list, name="definition-list"),
     path("definitions/<int:definition_id>/propose/", definitions.definition_propose, name="definition-propose"),
     path(

@@ -136,3 +136,13 @@ def channel_performance(rows: list[Performance]) -> list[Performance]:
         )
         for channel, members in sorted(channels.items())
     ]
+
+
+def campaign_credit_by_model(*, campaign_id: int) -> dict[str, Decimal]:
+    """Revenue credited to one campaign under each model (models that credit it nothing are absent)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT model, sum(revenue) FROM funnel_attributioncredit WHERE campaign_id = %s GROUP BY model",
+            [campaign_id],
+        )
+        return dict(cursor.fetchall())

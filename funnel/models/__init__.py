@@ -1,5 +1,10 @@
 from funnel.attribution.models import AttributionCredit, Purchase
-from funnel.models.definitions import LeadDefinition, LeadDefinitionVersion
+from funnel.models.definitions import (
+    DefinitionCrossing,
+    LeadDefinition,
+    LeadDefinitionVersion,
+    ScoreChangeCursor,
+)
 from funnel.models.handoffs import ApprovalRequest, Handoff, RejectionReason, SlaBreach
 from funnel.models.rules import HandoffRule, RoutingCursor
 from funnel.models.stages import Stage, StageMove
@@ -8,6 +13,7 @@ from funnel.models.transitions import Transition
 __all__ = [
     "ApprovalRequest",
     "AttributionCredit",
+    "DefinitionCrossing",
     "Handoff",
     "HandoffRule",
     "LeadDefinition",
@@ -15,6 +21,7 @@ __all__ = [
     "Purchase",
     "RejectionReason",
     "RoutingCursor",
+    "ScoreChangeCursor",
     "SlaBreach",
     "Stage",
     "StageMove",

@@ -73,3 +73,33 @@ class LeadDefinitionVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.definition.code} v{self.number} ({self.status})"
+
+
+class DefinitionCrossing(models.Model):
+    """A lead's score change made it newly meet (or stop meeting) an active definition. Recorded and told to the
+    owner; it never moves the stage — every move still goes through the one door."""
+
+    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="definition_crossings")
+    version = models.ForeignKey(LeadDefinitionVersion, on_delete=models.PROTECT, related_name="crossings")
+    change = models.ForeignKey("leads.LeadScoreChange", on_delete=models.CASCADE, related_name="+")
+    met = models.BooleanField(help_text="True: now meets it; false: no longer does.")
+    score_before = models.PositiveSmallIntegerField()
+    score_after = models.PositiveSmallIntegerField()
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["change", "version"], name="crossing_once")]
+
+    def __str__(self) -> str:
+        return f"{self.lead_id} {'meets' if self.met else 'no longer meets'} {self.version_id}"
+
+
+class ScoreChangeCursor(models.Model):
+    """How far the crossing job has read the score history; its row lock keeps two runs from both reading."""
+
+    name = models.CharField(max_length=30, primary_key=True)
+    last_change_id = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.last_change_id}"

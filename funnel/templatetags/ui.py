@@ -29,6 +29,12 @@ LABELS = {
 SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CHF": "CHF ", "CAD": "CA$", "AUD": "A$"}
 
 
+@register.filter
+def get_item(mapping, key):
+    """mapping[key] in a template (a dict keyed by a variable); None when absent."""
+    return mapping.get(key) if hasattr(mapping, "get") else None
+
+
 @register.simple_tag
 def icon(name: str, label: str = "") -> str:
     """An icon from the vendored sprite; decorative unless given a label for screen readers."""

@@ -72,6 +72,19 @@ def stacked_bars(key: str, title: str, categories: list[str], series: dict[str, 
     return Chart(key, title, ["", *series], rows, option, height=max(220, 60 + 34 * len(categories)))
 
 
+def bars(key: str, title: str, categories: list[str], values: list, value_name: str, money: bool = False) -> Chart:
+    """Vertical bars, one per category (a score band, a week, an attribution model)."""
+    option = {
+        "color": PALETTE,
+        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+        "grid": {"left": 8, "right": 16, "top": 16, "bottom": 8, "containLabel": True},
+        "xAxis": {"type": "category", "data": categories, "axisLabel": {"hideOverlap": True}},
+        "yAxis": {"type": "value", "minInterval": 1},
+        "series": [{"name": value_name, "type": "bar", "data": [float(v) if money else v for v in values]}],
+    }
+    return Chart(key, title, ["", value_name], [[c, v] for c, v in zip(categories, values, strict=True)], option)
+
+
 def funnel(key: str, title: str, stages: list[tuple[str, int]]) -> Chart:
     option = {
         "color": PALETTE,

@@ -17,6 +17,7 @@ from funnel.services import approvals, intake, touches, transitions
 from funnel.services.config import funnel_config
 from funnel.templatetags import ui
 from funnel.views.common import error_message
+from funnel.views.lead_marketing import marketing_context
 from leads import selectors as lead_selectors
 from leads import services as lead_services
 from leads.choices import Stage
@@ -120,6 +121,7 @@ def _lead_page(
         "approvals": selectors.approval_request_list(user=request.user).filter(lead_id=lead.pk),
         "call_reports": selectors.call_report_list(lead_id=lead.pk)[:20],
         "call_report_form": call_report_form or forms.CallReportForm(initial={"occurred_on": timezone.localdate()}),
+        **marketing_context(lead),
     }
     return render(request, "funnel/lead_detail.html", context, status=status)
 

@@ -163,6 +163,10 @@ upsert AS (
     ON CONFLICT (lead_id) DO UPDATE SET version_id = EXCLUDED.version_id, fit = EXCLUDED.fit,
         engagement = EXCLUDED.engagement, total = EXCLUDED.total, grade = EXCLUDED.grade,
         scored_at = EXCLUDED.scored_at
+    -- An unchanged score keeps its row (and the moment it was scored, which still explains it exactly):
+    -- a rerun writes nothing, and a nightly rescore writes only the leads whose engagement decayed.
+    WHERE ({score}.version_id, {score}.fit, {score}.engagement)
+          IS DISTINCT FROM (EXCLUDED.version_id, EXCLUDED.fit, EXCLUDED.engagement)
     RETURNING lead_id, round(total)::int AS score, grade
 ),
 lead_update AS (
@@ -178,7 +182,7 @@ history AS (
     WHERE o.grade IS NULL OR o.score <> u.score OR o.grade <> u.grade
     RETURNING lead_id, score_before, score_after
 )
-SELECT (SELECT count(*) FROM upsert), (SELECT count(*) FROM lead_update),
+SELECT (SELECT count(*) FROM scored), (SELECT count(*) FROM lead_update),
        coalesce((SELECT json_agg(json_build_array(lead_id, score_before, score_after)) FROM history), '[]')
 """
 )

@@ -22,14 +22,30 @@ from tests.funnel.conftest import move
 pytestmark = pytest.mark.django_db
 
 
+MANAGER_LABELS = (
+    "Dashboard",
+    "Team",
+    "SLA",
+    "Approvals",
+    "Handoffs",
+    "Board",
+    "Leads",
+    "Campaigns",
+    "Scoring",
+    "Collateral",
+    "Definitions",
+    "Rules",
+)
+
+
 @pytest.mark.parametrize(
     ("who", "labels"),
     [
-        ("rep", ["My queue", "My leads", "Board", "Call reports"]),
+        ("rep", ["My queue", "My leads", "Board", "Call reports", "Collateral"]),
         ("sdr", ["My queue", "Mid-funnel", "Board", "Both teams' queues", "Call reports"]),
-        ("marketer", ["My queue", "Leads", "Board", "Definitions", "Rules"]),
-        ("sales_manager", ["Dashboard", "Team", "SLA", "Approvals", "Board", "Leads", "Definitions", "Rules"]),
-        ("leader", ["Dashboard", "Team", "SLA", "Approvals", "Board", "Leads", "Definitions", "Rules"]),
+        ("marketer", ["My queue", "Leads", "Board", "Campaigns", "Scoring", "Collateral", "Definitions", "Rules"]),
+        ("sales_manager", [*MANAGER_LABELS]),
+        ("leader", [*MANAGER_LABELS]),
         ("admin", ["Dashboard", "Leads", "Definitions", "Rules", "Configuration", "System status"]),
     ],
 )

@@ -270,3 +270,31 @@ def test_the_preview_counts_match_a_direct_count_lead_by_lead(people, make_lead,
     assert got == expected
     assert preview["totals"]["leads"] == 80
     assert preview["totals"]["grade_moves"] > 0 and preview["totals"]["MQL:newly_met"] > 0
+
+
+def test_crossing_a_definitions_threshold_is_recorded_and_told_to_the_owner_but_never_moves_the_lead(
+    people, make_lead, signed, django_capture_on_commit_callbacks
+):
+    from accounts.models import Notification
+    from funnel.models import DefinitionCrossing
+    from funnel.services.qualification import definition_crossings_record
+
+    signed("MQL", {"conditions": [{"field": "score", "op": "gte", "value": 30}]})
+    lead = make_lead(owner=people["rep"])
+    campaign = Campaign.objects.create(name="Fill", channel="content")
+    touch = {"lead": lead, "campaign": campaign, "kind": "form_fill", "recorded_by": people["admin"]}
+    Touch.objects.create(occurred_at=AS_OF, **touch)
+    _activate(people, fit_rules=[], engagement_rules=ENGAGEMENT)
+    lead_scores_refresh(as_of=AS_OF)  # 40: meets MQL
+    lead_scores_refresh(as_of=AS_OF + timedelta(days=20))  # 10: no longer does
+    with django_capture_on_commit_callbacks(execute=True):
+        assert definition_crossings_record() == 2
+    assert definition_crossings_record() == 0  # the cursor moved: a rerun finds nothing new
+    assert list(DefinitionCrossing.objects.order_by("at", "id").values_list("met", "score_before", "score_after")) == [
+        (True, 0, 40),
+        (False, 40, 10),
+    ]
+    messages = sorted(Notification.objects.filter(recipient=people["rep"]).values_list("message", flat=True))
+    assert messages == [f"{lead.name} no longer meets MQL: score 40 → 10.", f"{lead.name} now meets MQL: score 0 → 40."]
+    lead.refresh_from_db()
+    assert lead.stage == "awareness"

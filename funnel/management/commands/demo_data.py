@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 from accounts.demo import DEMO_PASSWORD, PEOPLE, seed_integration_token, seed_people
 from crm.demo import seed_companies
 from funnel.demo import STORY, seed_funnel
+from funnel.demo_marketing import seed_marketing
 
 
 class Command(BaseCommand):
@@ -17,11 +18,12 @@ class Command(BaseCommand):
         users = seed_people()
         companies = seed_companies()
         leads = seed_funnel(users)
+        marketing = seed_marketing(users)
         self.stdout.write(f"Demo data: {len(users)} users, {len(companies)} companies, {leads} new leads.")
         token = seed_integration_token(users["bot"])
         if token:
             self.stdout.write(f"Demo integration token for user 'bot' (shown once): {token}")
-        for line in STORY:
+        for line in [*STORY, *marketing]:
             self.stdout.write(line)
         self.stdout.write(f"Demo logins (every password is {DEMO_PASSWORD!r}):")
         for username, first, last, role, team, _ in PEOPLE:

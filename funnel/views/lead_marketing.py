@@ -1,0 +1,25 @@
+"""The marketing side of a lead's page: its score explained, its touches, and the collateral used with it."""
+
+from crm.choices import CollateralStatus
+from crm.models import CollateralUse, CollateralVersion, Touch
+from leads.models import Lead
+from leads.scoring.api import explanation_data
+from leads.scoring.services import lead_score_explain
+
+TOUCHES_SHOWN = 50
+
+
+def marketing_context(lead: Lead) -> dict:
+    explained = lead_score_explain(lead=lead)
+    return {
+        "score": explanation_data(lead, explained) if explained else None,
+        "touches": Touch.objects.filter(lead=lead)
+        .select_related("campaign")
+        .order_by("-occurred_at", "-id")[:TOUCHES_SHOWN],
+        "collateral_uses": CollateralUse.objects.filter(lead=lead).select_related("version__collateral", "used_by"),
+        "released_collateral": CollateralVersion.objects.filter(status=CollateralStatus.RELEASED)
+        .select_related("collateral")
+        .order_by("collateral__title")
+        if lead.full_access
+        else [],
+    }

@@ -156,7 +156,6 @@ def _load(cur, leads: int) -> None:
             [recorder],
         )
     with phase(f"COPY ~{leads * TOUCHES_PER_LEAD:,} touches"):
-        cur.execute("ALTER TABLE crm_touch SET UNLOGGED")
         # Touches spread over the year, a random campaign and kind each; built in SQL, streamed as one insert.
         cur.execute(
             f"""
@@ -172,7 +171,6 @@ def _load(cur, leads: int) -> None:
             """,
             [recorder],
         )
-        cur.execute("ALTER TABLE crm_touch SET LOGGED")
     with phase("Purchases for every lead in the purchase stage"):
         cur.execute(
             """

@@ -154,14 +154,14 @@ def _deals(users: dict[str, User], campaigns: dict[str, Campaign], now) -> list[
         for step, name in enumerate(path):
             campaign = campaigns[name]
             at = start - timedelta(days=10) + timedelta(days=4 * step)
-            if campaign.channel in ("event", "trade_show"):  # people are met where the event was, when it was
-                at = min(at, timezone.make_aware(datetime.combine(campaign.starts_on, time(11))))
             touches.append(_touch(lead, campaign, at, f"deal-{index}-{step}"))
         _walk(lead, outcome, users, start)
     return touches
 
 
 def _touch(lead: Lead, campaign: Campaign, at, key: str) -> dict:
+    if campaign.channel in ("event", "trade_show"):  # people are met where the event was, when it was
+        at = min(at, timezone.make_aware(datetime.combine(campaign.starts_on, time(11))))
     return {
         "key": key,
         "lead": lead.pk,

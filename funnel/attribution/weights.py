@@ -48,6 +48,15 @@ POSITION_WEIGHTS: dict[str, tuple[dict[str, Fraction], Fraction]] = {
         Fraction(1, 10),
     ),
 }
+SHORT_LABELS = {
+    FIRST: "First",
+    LAST: "Last",
+    LINEAR: "Linear",
+    U_SHAPED: "U",
+    W_SHAPED: "W",
+    FULL_PATH: "Full path",
+    TIME_DECAY: "Decay",
+}
 DEFAULT_HALF_LIFE_DAYS = 7
 
 

@@ -18,7 +18,7 @@ from crm.choices import CampaignStatus, Channel, PreviewDecision, Segment
 from crm.models import Campaign, Touch
 from crm.services import campaigns as services
 from funnel.attribution.selectors import campaign_credit_by_model, campaign_performance
-from funnel.attribution.weights import LINEAR, MODEL_LABELS, MODELS
+from funnel.attribution.weights import LINEAR, MODEL_LABELS, MODELS, SHORT_LABELS
 from funnel.forms import add_service_errors
 from funnel.views.charts import bars
 from funnel.views.common import error_message
@@ -114,7 +114,7 @@ def _campaign_page(request, campaign_id: int, spend_form=None, preview_form=None
     revenue_chart = bars(
         "by-model",
         "Revenue credited to this campaign, by attribution model",
-        [MODEL_LABELS[m] for m in MODELS],
+        [SHORT_LABELS[m] for m in MODELS],
         [credited.get(m, 0) for m in MODELS],
         f"Revenue ({campaign.currency})",
         money=True,

@@ -4,12 +4,14 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from config.errors import DomainError
 from crm import selectors
 from crm.choices import CollateralKind, CollateralStatus, PreviewDecision, Segment, Stage
+from crm.models import CollateralVersion
 from crm.services import collateral as services
 from crm.services.campaigns import may_run
 from funnel.forms import add_service_errors
@@ -41,7 +43,9 @@ def _page(request, form=None, status=200):
     context = {
         "queue": versions.filter(status=CollateralStatus.IN_REVIEW).order_by("submitted_at"),
         "approved": versions.filter(status=CollateralStatus.APPROVED).order_by("reviewed_at"),
-        "assets": selectors.collateral_list().prefetch_related("versions"),
+        "assets": selectors.collateral_list().prefetch_related(
+            Prefetch("versions", queryset=CollateralVersion.objects.select_related("reviewer"))
+        ),
         "released": {v.collateral_id: v for v in versions.filter(status=CollateralStatus.RELEASED)},
         "may_review": request.user.role in services.REVIEWERS or request.user.is_superuser,
         "may_run": may_run(request.user),

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from config.errors import DomainError
 from crm.choices import TouchKind
 from funnel.simulation.scoring import scoring_version_preview
+from funnel.templatetags import ui
 from funnel.views.charts import bars
 from funnel.views.common import error_message
 from leads import criteria
@@ -113,7 +114,13 @@ def _preview(version: ScoringModelVersion) -> dict:
     headers += [f"{verb} {code}" for code in codes for verb in ("Newly", "No longer")]
     names = ["leads", "grade_moves", *(f"{code}:{m}" for code in codes for m in ("newly_met", "no_longer_met"))]
     rows = [
-        list(zip(headers, [row["segment"] or "—", row["source"] or "—", *(row[n] for n in names)], strict=True))
+        list(
+            zip(
+                headers,
+                [ui.label(row["segment"], "segment"), row["source"] or "—", *(row[n] for n in names)],
+                strict=True,
+            )
+        )
         for row in report["by_segment_and_source"]
     ]
     summary = [

@@ -12,7 +12,9 @@ from playwright.sync_api import expect
 
 from accounts.demo import DEMO_PASSWORD, seed_people
 from crm.demo import seed_companies
+from crm.models import Campaign
 from funnel.demo import seed_funnel
+from funnel.demo_marketing import seed_marketing
 from funnel.models import ApprovalRequest, Handoff, LeadDefinitionVersion
 from leads.models import Lead
 from tests.browser.conftest import LAPTOP, PHONE, drag, page_width, serious_accessibility_violations
@@ -26,6 +28,7 @@ def demo(funnel_defaults):
     users = seed_people()
     seed_companies()
     seed_funnel(users)
+    seed_marketing(users)
     return users
 
 
@@ -121,13 +124,17 @@ MAIN_PAGES = [
     ("sam", "/sla/", "sla"),
     ("rita", "/approvals/", "approvals"),
     ("admin", "/system/", "system-status"),
+    ("mia", "/campaigns/", "campaigns"),
+    ("mia", "/scoring/?preview=2", "scoring"),
+    ("rob", "/collateral/", "collateral"),
 ]
 
 
 def test_every_main_page_at_laptop_and_phone_width(demo, page_as, live_server):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     ivan = Lead.objects.get(email="ivan.andersen@bluefjord.example").pk
-    pages = [*MAIN_PAGES, ("rob", f"/leads/{ivan}/", "lead-page")]
+    summit = Campaign.objects.get(name="Logistics Summit Berlin").pk
+    pages = [*MAIN_PAGES, ("rob", f"/leads/{ivan}/", "lead-page"), ("mia", f"/campaigns/{summit}/", "campaign")]
     problems = []
     for viewport, tag in ((LAPTOP, "laptop"), (PHONE, "phone")):
         opened = {}

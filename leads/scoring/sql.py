@@ -127,7 +127,7 @@ per_touch AS (
         * power(2::float8, -(extract(epoch FROM (%(as_of)s - t.occurred_at))::float8 / 86400.0::float8 / r.half_life))
     )::numeric END, 2) AS points
     FROM {touch} t JOIN rules r ON r.kind = t.kind
-    WHERE t.occurred_at <= %(as_of)s AND t.lead_id IN (SELECT id FROM fit)
+    WHERE t.occurred_at <= %(as_of)s {touch_filter}
 ),
 per_kind AS (
     SELECT p.lead_id, sign(sum(p.points)) * least(abs(sum(p.points)), min(r.cap)) AS points
@@ -148,41 +148,44 @@ scored AS (
 )
 """
 
-# The write: upsert leads_leadscore, keep the rounded score on leads_lead and a history row wherever the whole
-# score or the grade changed. Every CTE reads the same snapshot, so `old` still holds the scores from before.
+# The write. A lead's score row changes only when its whole score or grade (or the version) does: a row left
+# alone still explains the score exactly as of the moment it was scored, and a nightly rescore after a day of
+# decay writes the leads whose score moved, not a million rows. Every CTE reads the same snapshot, so
+# `changed` still holds the scores from before the writes.
 WRITE_SQL = (
     SCORED_SQL
     + """,
-old AS (
-    SELECT l.id AS lead_id, l.score, s.grade FROM {lead} l LEFT JOIN {score} s ON s.lead_id = l.id
-    WHERE l.id IN (SELECT id FROM fit)
+changed AS (
+    SELECT s.lead_id, s.fit, s.engagement, s.total, s.grade, round(s.total)::int AS score,
+           l.score AS old_score, o.grade AS old_grade
+    FROM scored s
+    JOIN {lead} l ON l.id = s.lead_id
+    LEFT JOIN {score} o ON o.lead_id = s.lead_id
+    WHERE o.lead_id IS NULL OR o.version_id <> %(version)s OR o.grade <> s.grade
+       OR round(o.total) <> round(s.total) OR l.score <> round(s.total)
 ),
 upsert AS (
     INSERT INTO {score} (lead_id, version_id, fit, engagement, total, grade, scored_at)
-    SELECT lead_id, %(version)s, fit, engagement, total, grade, %(as_of)s FROM scored
+    SELECT lead_id, %(version)s, fit, engagement, total, grade, %(as_of)s FROM changed
     ON CONFLICT (lead_id) DO UPDATE SET version_id = EXCLUDED.version_id, fit = EXCLUDED.fit,
         engagement = EXCLUDED.engagement, total = EXCLUDED.total, grade = EXCLUDED.grade,
         scored_at = EXCLUDED.scored_at
-    -- An unchanged score keeps its row (and the moment it was scored, which still explains it exactly):
-    -- a rerun writes nothing, and a nightly rescore writes only the leads whose engagement decayed.
-    WHERE ({score}.version_id, {score}.fit, {score}.engagement)
-          IS DISTINCT FROM (EXCLUDED.version_id, EXCLUDED.fit, EXCLUDED.engagement)
-    RETURNING lead_id, round(total)::int AS score, grade
+    RETURNING lead_id
 ),
 lead_update AS (
-    UPDATE {lead} l SET score = u.score FROM upsert u WHERE l.id = u.lead_id AND l.score <> u.score
+    UPDATE {lead} l SET score = c.score FROM changed c WHERE l.id = c.lead_id AND l.score <> c.score
     RETURNING l.id
 ),
 history AS (
     INSERT INTO {history} (lead_id, version_id, score_before, score_after, grade_before, grade_after, cause,
                            changed_at)
-    SELECT u.lead_id, %(version)s, CASE WHEN o.grade IS NULL THEN NULL ELSE o.score END, u.score,
-           coalesce(o.grade, ''), u.grade, %(cause)s, %(as_of)s
-    FROM upsert u JOIN old o ON o.lead_id = u.lead_id
-    WHERE o.grade IS NULL OR o.score <> u.score OR o.grade <> u.grade
+    SELECT lead_id, %(version)s, CASE WHEN old_grade IS NULL THEN NULL ELSE old_score END, score,
+           coalesce(old_grade, ''), grade, %(cause)s, %(as_of)s
+    FROM changed
+    WHERE old_grade IS NULL OR old_score <> score OR old_grade <> grade
     RETURNING lead_id, score_before, score_after
 )
-SELECT (SELECT count(*) FROM scored), (SELECT count(*) FROM lead_update),
+SELECT (SELECT count(*) FROM scored), (SELECT count(*) FROM upsert),
        coalesce((SELECT json_agg(json_build_array(lead_id, score_before, score_after)) FROM history), '[]')
 """
 )
@@ -195,6 +198,8 @@ def _statement(template: str, version: ScoringModelVersion, lead_ids: list[int] 
     ).query.sql_with_params()
     rules_sql, rules_params = _rules_values(version.engagement_rules)
     sql = template.format(
+        # A subset's touches are found through the lead index; every lead's, by one scan of the table.
+        touch_filter="" if lead_ids is None else "AND t.lead_id IN (SELECT id FROM fit)",
         rules=rules_sql.replace("%s", "%%s"),
         fit=fit_sql.replace("%s", "%%s"),
         touch=Touch._meta.db_table,

@@ -11,7 +11,7 @@ from leads.models import Lead, LeadScore, ScoringModelVersion
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_the_demo_builds_a_marketing_year_that_tells_its_story_and_a_second_run_adds_nothing(capsys):
+def test_the_demo_builds_a_marketing_year_that_tells_its_story_and_a_second_run_adds_nothing(funnel_defaults, capsys):
     call_command("demo_data")
     out = capsys.readouterr().out
     channels = set(Campaign.objects.values_list("channel", flat=True))

@@ -110,7 +110,7 @@ def _touch_chart(campaign: Campaign):
 def _campaign_page(request, campaign_id: int, spend_form=None, preview_form=None, status: int = 200):
     campaign = get_object_or_404(selectors.campaign_list(), pk=campaign_id)
     credited = campaign_credit_by_model(campaign_id=campaign.pk)
-    performance = next(r for r in campaign_performance(model=LINEAR) if r.campaign == campaign.pk)
+    performance = campaign_performance(model=LINEAR, campaign_id=campaign.pk)[0]
     revenue_chart = bars(
         "by-model",
         "Revenue credited to this campaign, by attribution model",

@@ -125,6 +125,8 @@ def test_a_purchase_records_its_milestones_from_the_transitions_and_credits_camp
     assert [rows[n].influenced_revenue for n in ("A webinar", "B search", "C event")] == [10000, 10000, 10000]
     w_shaped = {row.name: row.revenue for row in campaign_performance(model=weights.W_SHAPED)}
     assert w_shaped == {"A webinar": Decimal("3500.00"), "B search": Decimal("3500.00"), "C event": Decimal("3000.00")}
+    for row in rows.values():  # a campaign's page reads its own row: the same numbers as the full report
+        assert campaign_performance(model=weights.LINEAR, campaign_id=row.campaign) == [row]
     by_channel = {row.channel: row.revenue for row in channel_performance(list(rows.values()))}
     assert by_channel == {"event": 2000, "paid_search": 4000, "webinar": 4000}
 

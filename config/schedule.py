@@ -36,4 +36,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute="*"),
         "options": {"expires": 50},
     },
+    "campaign-performance-refresh": {
+        # The campaign list reads this report from the cache: at millions of touches it takes seconds to compute.
+        "task": "funnel.tasks.campaign_performance_refresh",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 240},
+    },
 }

@@ -1,6 +1,8 @@
 from celery import shared_task
 
+from funnel.attribution import selectors as attribution_selectors
 from funnel.attribution import services as attribution
+from funnel.attribution import weights
 from funnel.services import notifications, qualification, sla
 
 
@@ -27,3 +29,9 @@ def attribution_rebuild() -> int:
 @shared_task(name="funnel.tasks.definition_crossings_record")
 def definition_crossings_record() -> int:
     return qualification.definition_crossings_record()
+
+
+@shared_task(name="funnel.tasks.campaign_performance_refresh")
+def campaign_performance_refresh() -> int:
+    """Recomputes the campaign list's report for every attribution model."""
+    return sum(len(attribution_selectors.campaign_performance_refresh(model=m)[0]) for m in weights.MODELS)

@@ -184,3 +184,14 @@ def make_lead(people):
 @pytest.fixture
 def rule(people):
     return rule_maker(people)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_campaign_report():
+    """The campaign list's cached report lives in Redis, across tests: each test starts without one."""
+    from django.core.cache import cache
+
+    from funnel.attribution.weights import MODELS
+
+    cache.delete_many([f"campaign-performance:{model}" for model in MODELS])
+    yield

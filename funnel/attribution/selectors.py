@@ -10,10 +10,12 @@ never add them.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db import connection
+from django.utils import timezone
 
 from funnel.attribution.weights import FIRST
 
@@ -155,3 +157,26 @@ def campaign_credit_by_model(*, campaign_id: int) -> dict[str, Decimal]:
             [campaign_id],
         )
         return dict(cursor.fetchall())
+
+
+CACHE_SECONDS = 15 * 60
+
+
+def campaign_performance_cached(*, model: str) -> tuple[list[Performance], datetime]:
+    """Every campaign's row under `model` and when it was computed. At millions of touches the report takes
+    seconds, so the campaign list reads a copy a job refreshes every five minutes (funnel.tasks
+    .campaign_performance_refresh); a cold cache computes it once, here."""
+    cached = cache.get(_cache_key(model))
+    if cached is None:
+        cached = campaign_performance_refresh(model=model)
+    return cached
+
+
+def campaign_performance_refresh(*, model: str) -> tuple[list[Performance], datetime]:
+    computed = (campaign_performance(model=model), timezone.now())
+    cache.set(_cache_key(model), computed, CACHE_SECONDS)
+    return computed
+
+
+def _cache_key(model: str) -> str:
+    return f"campaign-performance:{model}"

@@ -17,7 +17,11 @@ from crm import selectors
 from crm.choices import CampaignStatus, Channel, PreviewDecision, Segment
 from crm.models import Campaign, Touch
 from crm.services import campaigns as services
-from funnel.attribution.selectors import campaign_credit_by_model, campaign_performance
+from funnel.attribution.selectors import (
+    campaign_credit_by_model,
+    campaign_performance,
+    campaign_performance_cached,
+)
 from funnel.attribution.weights import LINEAR, MODEL_LABELS, MODELS, SHORT_LABELS
 from funnel.forms import add_service_errors
 from funnel.views.charts import bars
@@ -50,7 +54,8 @@ class PreviewForm(forms.Form):
 @login_required
 def campaign_list(request, form: CampaignForm | None = None, status: int = 200):
     model = request.GET.get("model") if request.GET.get("model") in MODELS else LINEAR
-    performance = {row.campaign: row for row in campaign_performance(model=model)}
+    report, computed_at = campaign_performance_cached(model=model)
+    performance = {row.campaign: row for row in report}
     campaigns = selectors.campaign_list()
     if request.GET.get("status") in CampaignStatus.values:
         campaigns = campaigns.filter(status=request.GET["status"])
@@ -62,6 +67,7 @@ def campaign_list(request, form: CampaignForm | None = None, status: int = 200):
         "statuses": CampaignStatus.choices,
         "form": form or CampaignForm(),
         "may_create": services.may_run(request.user),
+        "computed_at": computed_at,
     }
     return render(request, "funnel/campaign_list.html", context, status=status)
 

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, F
 from django.db.models.functions import Least
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from config.errors import DomainError
@@ -187,7 +188,7 @@ def scoring_propose(request):
     except DomainError as exc:
         return _page(request, fit, engagement, [exc.message], status=403)
     messages.success(request, f"Scoring v{version.number} proposed: see what it would change, then both sides sign.")
-    return redirect(f"{request.path.rsplit('propose/', 1)[0]}?preview={version.pk}#v{version.pk}")
+    return redirect(f"{reverse('scoring')}?preview={version.pk}#v{version.pk}")
 
 
 @login_required

@@ -133,3 +133,27 @@ def test_the_collateral_page_runs_the_review_gate(client, people):
     client.force_login(people["marketer"])
     client.post(reverse("collateral-release", args=[version.pk]))
     assert CollateralVersion.objects.get().status == "released"
+
+
+def test_the_campaign_list_reads_a_report_the_job_refreshes(client, people, world):
+    from funnel.tasks import campaign_performance_refresh
+
+    client.force_login(people["marketer"])
+    first = client.get(reverse("campaign-list")).context["rows"]
+    assert [p.leads for _, p, _ in first] == [1]
+    Touch.objects.create(
+        lead=world["lead"],
+        campaign=world["campaign"],
+        kind="visit",
+        occurred_at=timezone.now(),
+        recorded_by=people["integration"],
+    )
+    other = Campaign.objects.create(name="Zeta", channel="email")
+    Touch.objects.create(
+        lead=world["lead"], campaign=other, kind="visit", occurred_at=timezone.now(), recorded_by=people["admin"]
+    )
+    cached = client.get(reverse("campaign-list")).context["rows"]
+    assert [(c.name, p.leads if p else None) for c, p, _ in cached] == [("Spring webinar", 1), ("Zeta", None)]
+    assert campaign_performance_refresh() == 2 * 7  # two campaigns under each of the seven models
+    fresh = client.get(reverse("campaign-list")).context["rows"]
+    assert [(c.name, p.leads) for c, p, _ in fresh] == [("Spring webinar", 1), ("Zeta", 1)]

@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import fields_for_model
 from django.http import QueryDict
+from django.utils.functional import cached_property
 
 from config.fields import JSONFormField
 from crm.choices import InteractionChannel
@@ -126,6 +127,11 @@ class HandoffRejectForm(forms.Form):
         empty_label="Reason…",
     )
     note = forms.CharField(required=False, max_length=1000, widget=forms.TextInput(attrs={"placeholder": "Note"}))
+
+    @cached_property
+    def reasons(self) -> list[tuple[str, str]]:
+        """(code, label) of the active reasons, read once however many handoffs a page lists."""
+        return [(reason.code, reason.label) for reason in self.fields["reason_code"].queryset]
 
 
 class DecisionForm(forms.Form):

@@ -91,7 +91,8 @@ class Workload:
 def team_workload(*, user: User) -> list[Workload]:
     """Open leads per person in the user's reporting line (the user included; an administrator: everyone
     who works leads), by stage, from the counts the database keeps: one indexed read."""
-    members = User.objects.filter(is_active=True).exclude(role=Role.INTEGRATION).order_by("username")
+    members = User.objects.filter(is_active=True).exclude(role=Role.INTEGRATION).select_related("team")
+    members = members.order_by("username")
     if not user.is_administrator:
         members = members.filter(pk__in=user_subtree_ids(user=user))
     people = {person.pk: person for person in members}

@@ -49,10 +49,13 @@ def lead_list(request):
     leads = lead_selectors.lead_list(user=request.user).select_related("owner", "team", "company")
     filters = LeadFilter(request.GET, queryset=leads, request=request)
     sort = SORTS.get(request.GET.get("sort", ""), SORTS["newest"])
-    rows, following, valid = keyset_page(filters.qs, sort, request.GET.get("cursor", ""), PAGE_SIZE)
+    if filters.is_valid():
+        rows, following, valid = keyset_page(filters.qs, sort, request.GET.get("cursor", ""), PAGE_SIZE)
+        count, exact = approximate_count(filters.qs)
+    else:  # a filter that names nothing shows nothing (and says why), not every lead under a total of 0
+        rows, following, valid, count, exact = [], None, True, 0, True
     if not valid:
         messages.info(request, "That page link is out of date; here is the first page.")
-    count, exact = approximate_count(filters.qs) if filters.is_valid() else (0, True)
     context = {
         "leads": rows,
         "total": about(count, exact),

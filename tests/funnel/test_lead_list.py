@@ -134,3 +134,12 @@ def test_a_bulk_move_of_leads_one_may_not_change_refuses_each_by_name(client, pe
     ).content.decode()
     assert "2 not moved to Interest" in page and "rep2&#x27;s to change" in page and "lead 999999: not found" in page
     assert Lead.objects.get(pk=theirs.pk).stage == "awareness"
+
+
+def test_a_filter_that_is_not_valid_shows_no_leads_and_says_why(client, people, make_lead):
+    make_lead(owner=people["rep"], last_name="Hidden")
+    client.force_login(people["rep"])
+    response = client.get(reverse("lead-list"), {"owner": "abc"})
+    assert response.status_code == 200
+    assert list(response.context["leads"]) == [] and response.context["total"] == "0"
+    assert "owner" in response.context["filter_errors"]

@@ -214,3 +214,26 @@ def test_money_dates_labels_and_clocks_read_as_people_read_them():
     assert "due in" in ui.countdown(timezone.now() + timedelta(hours=1)) and "soon" in ui.countdown(
         timezone.now() + timedelta(hours=1)
     )
+
+
+def test_the_handoff_inbox_costs_the_same_queries_for_one_handoff_or_five(
+    client, people, make_lead, rule, django_assert_max_num_queries
+):
+    from tests.funnel.conftest import move
+
+    rule("To sales", to_stages=["intent"], routing={"kind": "round_robin", "team": people["rep"].team_id})
+
+    def hand_over():
+        lead = make_lead()
+        for stage in ("interest", "consideration", "intent"):
+            move(lead, stage, people["marketer"])
+
+    hand_over()
+    client.force_login(people["sales_manager"])
+    with django_assert_max_num_queries(100) as one:
+        assert client.get(reverse("handoff-inbox")).status_code == 200
+    for _ in range(4):
+        hand_over()
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        page = client.get(reverse("handoff-inbox"))
+    assert page.content.decode().count('name="reason_code"') >= 5

@@ -68,7 +68,9 @@ def lead_list(request):
         "filter_errors": filters.errors,
         "stages": Stage.choices,
         "owners": user_list().exclude(role=Role.INTEGRATION).order_by("username"),
-        "chosen": {key: request.GET.get(key, "") for key in ("stage", "q", "owner", "mine")},
+        "chosen": {key: request.GET.get(key, "") for key in ("q", "owner", "mine")},
+        "chosen_stages": (chosen := [s for s in request.GET.getlist("stage") if s in Stage.values]),
+        "stage_summary": ", ".join(Stage(s).label for s in chosen) if chosen else "Any stage",
         "saved_views": saved_view_list(user=request.user, page=PAGE_NAME),
         "here": request.get_full_path(),
     }

@@ -143,3 +143,18 @@ def test_a_filter_that_is_not_valid_shows_no_leads_and_says_why(client, people, 
     assert response.status_code == 200
     assert list(response.context["leads"]) == [] and response.context["total"] == "0"
     assert "owner" in response.context["filter_errors"]
+
+
+def test_several_stages_filter_together_and_the_form_shows_them_chosen(client, people, make_lead):
+    from tests.funnel.conftest import move
+
+    staying = make_lead(owner=people["sdr"], last_name="Aware")
+    moved = make_lead(owner=people["sdr"], last_name="Interested")
+    move(moved, "interest", people["admin"])
+    client.force_login(people["sdr"])
+    response = client.get(reverse("lead-list"), {"stage": ["interest", "consideration", "intent"]})
+    assert [lead.last_name for lead in response.context["leads"]] == ["Interested"]
+    page = response.content.decode()
+    assert "Interest, Consideration, Intent" in page
+    assert page.count('name="stage" value="interest" checked') == 1
+    assert staying.pk not in [lead.pk for lead in response.context["leads"]]

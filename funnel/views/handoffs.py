@@ -44,7 +44,12 @@ def _visible_handoff_id(request, handoff_id: int) -> int:
 
 
 def _answered(request, handoff_id: int, error: str = ""):
-    handoff = Handoff.objects.select_related("lead").get(pk=handoff_id)
+    """The item after an answer: what happened, or — when the answer failed and the handoff still waits — the
+    item again with its buttons and the error, so the person can fix it (choose a reason) and answer."""
+    handoff = Handoff.objects.select_related("lead", "from_owner").get(pk=handoff_id)
+    if error and handoff.status == HandoffStatus.PENDING:
+        context = {"h": handoff, "reject_form": forms.HandoffRejectForm(), "error": error}
+        return render(request, "funnel/_handoff_item.html", context)
     return render(request, "funnel/_handoff_answered.html", {"handoff": handoff, "error": error})
 
 

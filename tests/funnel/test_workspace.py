@@ -94,6 +94,15 @@ def test_a_reps_home_lists_the_handoff_with_its_clock_and_answers_it_in_place(cl
     assert Handoff.objects.get(pk=handed.pk).status == "accepted"
 
 
+def test_a_reject_without_a_reason_keeps_the_item_answerable_and_says_why(client, people, handed):
+    client.force_login(people["rep"])
+    url = reverse("handoff-reject", kwargs={"handoff_id": handed.pk})
+    answer = client.post(url, {"reason_code": ""}, HTTP_HX_REQUEST="true").content.decode()
+    assert "Choose a reason to reject it." in answer
+    assert 'name="reason_code"' in answer and "Accept" in answer  # the buttons are still there
+    assert Handoff.objects.get(pk=handed.pk).status == "pending"
+
+
 def test_rejecting_from_the_home_page_without_javascript_comes_back_home(client, people, handed):
     client.force_login(people["rep"])
     response = client.post(

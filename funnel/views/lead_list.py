@@ -121,11 +121,15 @@ def _move_one(user, lead_id: int, to_stage: str, reason: str) -> str | None:
 @require_POST
 def lead_bulk_move(request):
     form = forms.BulkMoveForm(request.POST)
+    if form.is_valid() and len(form.cleaned_data["ids"]) > BULK_LIMIT:
+        form.add_error(
+            "ids", f"Move at most {BULK_LIMIT} leads at a time; {len(form.cleaned_data['ids'])} were chosen."
+        )
     if not form.is_valid():
         messages.error(request, " ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
         return back(request, PAGE_NAME)
     ids, to_stage, reason = (
-        form.cleaned_data["ids"][:BULK_LIMIT],
+        form.cleaned_data["ids"],
         form.cleaned_data["to_stage"],
         form.cleaned_data["reason"],
     )

@@ -158,3 +158,14 @@ def test_several_stages_filter_together_and_the_form_shows_them_chosen(client, p
     assert "Interest, Consideration, Intent" in page
     assert page.count('name="stage" value="interest" checked') == 1
     assert staying.pk not in [lead.pk for lead in response.context["leads"]]
+
+
+def test_a_bulk_move_of_more_than_two_hundred_leads_is_refused_whole(client, people, make_lead):
+    leads = [make_lead(owner=people["rep"]) for _ in range(3)]
+    ids = [lead.pk for lead in leads] + list(range(10**6, 10**6 + 198))
+    client.force_login(people["rep"])
+    response = client.post(
+        reverse("lead-bulk-move"), {"ids": [str(i) for i in ids], "to_stage": "interest"}, follow=True
+    )
+    assert "at most 200 leads at a time; 201 were chosen" in response.content.decode()
+    assert set(Lead.objects.filter(pk__in=[lead.pk for lead in leads]).values_list("stage", flat=True)) == {"awareness"}

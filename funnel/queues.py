@@ -33,7 +33,9 @@ def handoffs_awaiting(*, user: User) -> QuerySet[Handoff]:
 
 def next_steps_due(*, user: User) -> QuerySet[CallReport]:
     """The newest call report of each of the person's leads whose next step is due today or overdue."""
-    newer = CallReport.objects.filter(lead_id=OuterRef("lead_id"), occurred_on__gt=OuterRef("occurred_on"))
+    # Newer: a later day, or the same day logged later (two calls on one day are one lead's one next step).
+    later = Q(occurred_on__gt=OuterRef("occurred_on")) | Q(occurred_on=OuterRef("occurred_on"), id__gt=OuterRef("id"))
+    newer = CallReport.objects.filter(later, lead_id=OuterRef("lead_id"))
     return (
         CallReport.objects.filter(author=user, next_step_on__lte=timezone.localdate(), lead__owner=user)
         .exclude(lead__stage__in=[Stage.LOST, Stage.PURCHASE])

@@ -152,6 +152,23 @@ def test_a_reps_home_lists_next_steps_due_and_approvals_asked(client, people, ma
     assert "waiting for a revenue leader" in page
 
 
+def test_two_calls_on_one_day_give_the_lead_one_next_step_the_later_one(people, make_lead):
+    from funnel.queues import next_steps_due
+
+    lead = make_lead(owner=people["rep"])
+    for step in ("Send the deck", "Send the proposal"):
+        CallReport.objects.create(
+            lead=lead,
+            author=people["rep"],
+            occurred_on=timezone.localdate(),
+            channel="call",
+            outcome="Talked",
+            next_step=step,
+            next_step_on=timezone.localdate(),
+        )
+    assert [report.next_step for report in next_steps_due(user=people["rep"])] == ["Send the proposal"]
+
+
 def test_a_managers_dashboard_keeps_a_breach_until_it_is_resolved(client, people, handed):
     handoff_sla_breaches_record(now=timezone.now() + timedelta(hours=9))
     assert SlaBreach.objects.filter(handoff=handed).count() == 1

@@ -134,8 +134,7 @@ def _campaign_page(request, campaign_id: int, spend_form=None, preview_form=None
         "charts": [chart for chart in (_touch_chart(campaign), revenue_chart) if chart],
         "may_run": may_run,
         "may_record_spend": may_run and campaign.status not in services.FINAL,
-        "may_preview": campaign.status == CampaignStatus.AWAITING_PREVIEW
-        and (request.user.role in services.PREVIEWERS or request.user.is_superuser),
+        "may_preview": campaign.status == CampaignStatus.AWAITING_PREVIEW and request.user.role in services.PREVIEWERS,
         "spend_form": spend_form or SpendForm(),
         "preview_form": preview_form or PreviewForm(),
         "spent_share": _spent_share(campaign),

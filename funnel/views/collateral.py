@@ -47,7 +47,7 @@ def _page(request, form=None, status=200):
             Prefetch("versions", queryset=CollateralVersion.objects.select_related("reviewer"))
         ),
         "released": {v.collateral_id: v for v in versions.filter(status=CollateralStatus.RELEASED)},
-        "may_review": request.user.role in services.REVIEWERS or request.user.is_superuser,
+        "may_review": request.user.role in services.REVIEWERS,
         "may_run": may_run(request.user),
         "form": form or CollateralForm(),
         "review_form": ReviewForm(),

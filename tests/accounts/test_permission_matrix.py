@@ -14,9 +14,12 @@ from rest_framework.test import APIClient
 
 from accounts.choices import Role
 from accounts.services import api_token_create
+from crm.models import Campaign
+from crm.services.collateral import collateral_create
 from funnel.models import Handoff, LeadDefinition
 from funnel.services.approvals import approval_request_create
 from funnel.services.definitions import definition_version_propose
+from funnel.services.intake import lead_create
 from leads.models import Lead
 from tests.accounts.factories import UserFactory
 from tests.conftest import leader_escalation
@@ -72,6 +75,11 @@ OBJECT_OPERATIONS = {
     "revoke token",
 }
 PLAIN_OPERATIONS = {
+    "create campaign",
+    "preview campaign",
+    "record touches",
+    "propose scoring",
+    "review collateral",
     "capture lead",
     "capture for a teammate",
     "create rule",
@@ -297,8 +305,41 @@ def _plain_request(client, operation: str, who: dict, key: str | None):
             format="json",
         ),
         "create token": lambda: client.post("/api/v1/tokens/", {"name": "mine", "scopes": ["read"]}, format="json"),
+        **_marketing_requests(client, who),
     }
     return requests[operation]()
+
+
+def _marketing_requests(client, who: dict) -> dict:
+    def preview():
+        campaign = Campaign.objects.create(name="Matrix preview", channel="email", status="awaiting_preview")
+        return client.post(f"/api/v1/campaigns/{campaign.pk}/preview/", {"decision": "approved"}, format="json")
+
+    def touches():
+        campaign = Campaign.objects.create(name="Matrix touches", channel="email")
+        lead = lead_create(actor=who["admin"], data={"last_name": "Touched"}, owner=who["marketer"])
+        touch = {"lead": lead.pk, "campaign": campaign.pk, "kind": "visit"}
+        touch["occurred_at"] = "2026-01-02T10:00:00Z"
+        return client.post("/api/v1/touches/bulk/", {"touches": [touch]}, format="json")
+
+    def review():
+        version = collateral_create(
+            user=who["marketer"], title="Matrix deck", kind="deck", link="https://docs.example/matrix"
+        )
+        return client.post(f"/api/v1/collateral-versions/{version.pk}/review/", {"decision": "approved"}, format="json")
+
+    engagement = [{"kind": "visit", "points": 1, "half_life_days": None, "cap": 5}]
+    return {
+        "create campaign": lambda: client.post(
+            "/api/v1/campaigns/", {"name": "Matrix campaign", "channel": "email"}, format="json"
+        ),
+        "preview campaign": preview,
+        "record touches": touches,
+        "propose scoring": lambda: client.post(
+            "/api/v1/scoring-versions/", {"fit_rules": [], "engagement_rules": engagement}, format="json"
+        ),
+        "review collateral": review,
+    }
 
 
 @pytest.mark.parametrize(("role", "operation", "expected"), PLAIN_CELLS)

@@ -3,16 +3,14 @@
 from crm.choices import CollateralStatus
 from crm.models import CollateralUse, CollateralVersion, Touch
 from leads.models import Lead
-from leads.scoring.api import explanation_data
-from leads.scoring.services import lead_score_explain
+from leads.scoring.services import lead_score_explanation
 
 TOUCHES_SHOWN = 50
 
 
 def marketing_context(lead: Lead) -> dict:
-    explained = lead_score_explain(lead=lead)
     return {
-        "score": explanation_data(lead, explained) if explained else None,
+        "score": lead_score_explanation(lead=lead),
         "touches": Touch.objects.filter(lead=lead)
         .select_related("campaign")
         .order_by("-occurred_at", "-id")[:TOUCHES_SHOWN],

@@ -9,7 +9,7 @@ from config.schema import problems
 from leads.choices import SignOffSide
 from leads.scoring import services
 from leads.scoring.models import ScoringModelVersion
-from leads.selectors import HIDDEN_REASON, lead_get, reveals_sales_data
+from leads.selectors import lead_get
 
 
 class ScoringVersionSerializer(serializers.ModelSerializer):
@@ -115,29 +115,7 @@ class LeadScoreViewSet(viewsets.GenericViewSet):
     @extend_schema(responses=ScoreExplanationSerializer)
     def retrieve(self, request, lead=None):
         found = lead_get(user=request.user, lead_id=int(lead))
-        explained = services.lead_score_explain(lead=found)
+        explained = services.lead_score_explanation(lead=found)
         if explained is None:
             raise NotFound("This lead has not been scored yet: no scoring version is active.")
-        return Response(ScoreExplanationSerializer(explanation_data(found, explained)).data)
-
-
-def explanation_data(lead, explained) -> dict:
-    """The explanation as shown to this reader: a fit rule over sales-only data keeps its points (the score is
-    shared) but not what it tested, for a reader who sees the lead's marketing data only."""
-    stored = lead.score_detail
-    lines = [
-        {
-            "part": line.part,
-            "label": HIDDEN_REASON if not lead.full_access and reveals_sales_data(line.fields) else line.label,
-            "points": line.points,
-            "touch": line.touch_id,
-        }
-        for line in explained.lines
-    ]
-    return {
-        "lead": lead.pk,
-        "version": stored.version.number,
-        "scored_at": stored.scored_at,
-        **{name: getattr(explained, name) for name in ("score", "grade", "fit", "engagement", "total")},
-        "lines": lines,
-    }
+        return Response(ScoreExplanationSerializer(explained).data)

@@ -22,6 +22,7 @@ from leads.models import Lead, LeadScore
 from leads.scoring import rules
 from leads.scoring.models import ScoringModelVersion
 from leads.scoring.sql import scores_write
+from leads.selectors import HIDDEN_REASON, reveals_sales_data
 from leads.signoff import side_for, sign
 
 PROPOSERS = frozenset({Role.MARKETER, Role.MARKETING_MANAGER, Role.REVENUE_LEADER, Role.ADMIN})
@@ -111,3 +112,33 @@ def lead_score_explain(*, lead: Lead) -> rules.Explanation | None:
         touches=touch_facts(lead=lead),
         as_of=stored.scored_at,
     )
+
+
+def lead_score_explanation(*, lead: Lead) -> dict | None:
+    """The explanation as this reader may see it (`lead` comes from a visibility selector, with full_access):
+    a fit rule over sales-only data keeps its points (the score is shared) but not what it tested, for a
+    reader who sees the lead's marketing data only. None when the lead has not been scored."""
+    explained = lead_score_explain(lead=lead)
+    if explained is None:
+        return None
+    return _shown(lead, explained)
+
+
+def _shown(lead, explained) -> dict:
+    stored = lead.score_detail
+    lines = [
+        {
+            "part": line.part,
+            "label": HIDDEN_REASON if not lead.full_access and reveals_sales_data(line.fields) else line.label,
+            "points": line.points,
+            "touch": line.touch_id,
+        }
+        for line in explained.lines
+    ]
+    return {
+        "lead": lead.pk,
+        "version": stored.version.number,
+        "scored_at": stored.scored_at,
+        **{name: getattr(explained, name) for name in ("score", "grade", "fit", "engagement", "total")},
+        "lines": lines,
+    }

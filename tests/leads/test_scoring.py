@@ -298,3 +298,19 @@ def test_crossing_a_definitions_threshold_is_recorded_and_told_to_the_owner_but_
     assert messages == [f"{lead.name} no longer meets MQL: score 40 → 10.", f"{lead.name} now meets MQL: score 0 → 40."]
     lead.refresh_from_db()
     assert lead.stage == "awareness"
+
+
+def test_a_marketing_only_reader_sees_a_rule_on_sales_data_as_hidden_with_its_points(people, make_lead, client_for):
+    from tests.funnel.conftest import move
+
+    lead = make_lead(owner=people["rep"], has_budget=True)
+    for stage in ("interest", "consideration", "intent"):
+        move(lead, stage, people["admin"])
+    fit = [{"label": "Budget confirmed", "when": {"field": "has_budget", "op": "is_true"}, "points": 20}]
+    _activate(people, fit_rules=fit, engagement_rules=[])
+    lead_scores_refresh()
+    owner = client_for(people["rep"]).get(f"/api/v1/lead-scores/{lead.pk}/").json()
+    marketer = client_for(people["marketer"]).get(f"/api/v1/lead-scores/{lead.pk}/").json()
+    assert [(line["label"], line["points"]) for line in owner["lines"]] == [("Budget confirmed", "20.00")]
+    assert [(line["label"], line["points"]) for line in marketer["lines"]] == [("hidden: sales data", "20.00")]
+    assert owner["score"] == marketer["score"] == 20

@@ -104,7 +104,7 @@ def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:
 
 
 MAX_SAVED_VIEWS = 30
-UNSAVED_PARAMS = frozenset({"cursor", "before"})
+UNSAVED_PARAMS = frozenset({"cursor"})
 
 
 def saved_view_save(*, user: User, page: str, name: str, query: QueryDict) -> SavedView:

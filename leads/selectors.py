@@ -33,7 +33,8 @@ MARKETING_ONLY = "You see this lead's marketing data only; its owner's side chan
 
 
 def _full_access(user: User) -> Q | None:
-    """The leads `user` may see and change; None means all of them."""
+    """The leads `user` sees in full, every field; None means all of them. Changing one is narrower
+    (_change_access); seeing only its marketing data is wider (lead_list)."""
     if user.is_superuser or user.role in SEES_EVERYTHING:
         return None
     participant = Exists(LeadParticipant.objects.filter(lead=OuterRef("pk"), user=user))

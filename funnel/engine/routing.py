@@ -10,13 +10,13 @@ the service loads the team members and locks the round-robin cursor.
 
 from collections.abc import Mapping, Sequence
 
+from config.pagination import MAX_ID
 from leads.criteria import shown
 
 MATCH_FIELDS = ("territory", "segment", "industry")
 
 
 MAX_MAP_ENTRIES = 500
-MAX_ID = 2**63 - 1
 
 
 def _is_id(value: object) -> bool:

@@ -104,13 +104,15 @@ def funnel(key: str, title: str, stages: list[tuple[str, int]]) -> Chart:
     return Chart(key, title, ["Stage", "Leads"], [[name, value] for name, value in stages], option)
 
 
-def workload_charts(workload: list[Workload]) -> list[Chart]:
-    """Open leads per person by stage as stacked bars, and the same totals as a funnel."""
+def workload_bars(workload: list[Workload]) -> Chart:
+    """Open leads per person by stage as stacked bars."""
     people = [w.person.get_full_name() or w.person.get_username() for w in workload]
     series = {Stage(stage).label: [w.by_stage[stage] for w in workload] for stage in OPEN_STAGES}
+    return stacked_bars("workload", "Open leads per person, by stage", people, series)
+
+
+def workload_charts(workload: list[Workload]) -> list[Chart]:
+    """Open leads per person by stage as stacked bars, and the same totals as a funnel."""
     totals = [(Stage(stage).label, sum(w.by_stage[stage] for w in workload)) for stage in OPEN_STAGES]
     totals = [(name, n) for name, n in totals if n]  # a team that holds no awareness leads draws no empty tip
-    return [
-        stacked_bars("workload", "Open leads per person, by stage", people, series),
-        funnel("team-funnel", "Open leads by stage", totals),
-    ]
+    return [workload_bars(workload), funnel("team-funnel", "Open leads by stage", totals)]

@@ -112,7 +112,7 @@ def approval_list(request):
         .filter(status=ApprovalStatus.PENDING)
         .order_by("requested_at")
     )
-    return render(request, "funnel/approval_list.html", {"pending": pending, "decision_form": forms.DecisionForm()})
+    return render(request, "funnel/approval_list.html", {"pending": pending})
 
 
 def _decided(request, request_id: int, error: str = ""):

@@ -54,7 +54,6 @@ def _dashboard(request):
         "stages": [Stage(stage) for stage in queues.OPEN_STAGES],
         "charts": charts.workload_charts(workload) if workload else [],
         "open_leads": sum(w.total for w in workload),
-        "decision_form": forms.DecisionForm(),
         "notifications": list(notification_list(user=user, unread_only=True)[:10]),
     }
     return render(request, "funnel/home_dashboard.html", context)

@@ -6,7 +6,7 @@ from django.shortcuts import render
 
 from accounts.choices import MANAGER_ROLES
 from funnel import queues
-from funnel.views.charts import workload_charts
+from funnel.views.charts import workload_bars
 from leads.choices import Stage
 
 
@@ -23,6 +23,6 @@ def team(request):
         "stages": stages,
         "totals": totals,
         "grand_total": sum(totals),
-        "charts": workload_charts(workload)[:1] if workload else [],
+        "charts": [workload_bars(workload)] if workload else [],
     }
     return render(request, "funnel/team.html", context)

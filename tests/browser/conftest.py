@@ -22,7 +22,7 @@ PASSWORD = "pw-for-tests-1"  # tests.accounts.factories.UserFactory
 LAPTOP, PHONE = {"width": 1366, "height": 800}, {"width": 390, "height": 844}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
     if not os.path.exists(CHROMIUM):
         message = f"Chromium is not installed at {CHROMIUM} (apt install chromium)"
@@ -32,9 +32,11 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls from a thread with a
-    # running loop unless told this is intended (the tests' ORM calls are synchronous and safe).
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
+    # running loop unless told this is intended (the tests' ORM calls are synchronous and safe). Only for these
+    # tests: the loop stops and the variable goes when the browser package is done, so every other test still
+    # catches an async-unsafe call.
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield chromium
         chromium.close()

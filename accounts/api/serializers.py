@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from accounts.choices import TokenScope
 from accounts.models import ApiToken, Notification, Team, User
+from config.fields import UtcDateTimeField
 
 
 class UserRefSerializer(serializers.Serializer):
@@ -47,7 +48,7 @@ class ApiTokenCreateSerializer(serializers.Serializer):
     scopes = serializers.ListField(
         child=serializers.ChoiceField(choices=TokenScope.choices), min_length=1, help_text="read and/or write."
     )
-    expires_at = serializers.DateTimeField(required=False, allow_null=True, help_text="Optional expiry.")
+    expires_at = UtcDateTimeField(required=False, allow_null=True, help_text="Optional expiry.")
 
 
 class ApiTokenCreatedSerializer(ApiTokenSerializer):

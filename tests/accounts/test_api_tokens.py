@@ -87,3 +87,22 @@ def test_other_users_token_is_404_not_403(client_for, people):
     assert client_for(people["rep"]).post(f"/api/v1/tokens/{token.pk}/revoke/").status_code == 404
     token.refresh_from_db()
     assert token.revoked_at is None
+
+
+@pytest.mark.parametrize(
+    ("expires_at", "problem"),
+    [
+        ("2030-01-01T10:00:00+19:00", "out of range"),
+        ("0001-01-01T00:00:00+05:00", "out of range"),
+        ("2030-13-01T10:00:00Z", "wrong format"),
+    ],
+)
+def test_a_token_expiry_with_an_offset_no_zone_has_is_a_400_naming_it(people, client_for, expires_at, problem):
+    from accounts.models import ApiToken
+
+    response = client_for(people["rep"]).post(
+        "/api/v1/tokens/", {"name": "x", "scopes": ["read"], "expires_at": expires_at}, format="json"
+    )
+    assert response.status_code == 400
+    assert problem in response.json()["errors"]["expires_at"][0]
+    assert not ApiToken.objects.filter(name="x").exists()

@@ -13,6 +13,7 @@ from funnel.models import (
     LeadDefinition,
     LeadDefinitionVersion,
     Purchase,
+    Reassignment,
     RejectionReason,
     RoutingCursor,
     ScoreChangeCursor,
@@ -141,3 +142,9 @@ class DefinitionCrossingAdmin(ReadOnlyAdmin):
 @admin.register(ScoreChangeCursor)
 class ScoreChangeCursorAdmin(ReadOnlyAdmin):
     list_display = ["name", "last_change_id"]
+
+
+@admin.register(Reassignment)
+class ReassignmentAdmin(ReadOnlyAdmin):
+    list_display = ["lead", "from_owner", "to_owner", "actor", "occurred_at"]
+    raw_id_fields = ["lead"]

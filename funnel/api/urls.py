@@ -1,7 +1,7 @@
 from django.urls import path
 
 from config.routers import Router
-from funnel.api import collateral_views, definition_views, handoff_views, lead_views, rule_views
+from funnel.api import collateral_views, definition_views, handoff_views, lead_views, reassign_views, rule_views
 from funnel.attribution.api import CampaignPerformanceView
 from funnel.simulation.api import ScoringPreviewViewSet
 
@@ -15,6 +15,7 @@ router.register("definition-versions", definition_views.DefinitionVersionViewSet
 router.register("handoff-rules", rule_views.HandoffRuleViewSet, basename="handoff-rule")
 router.register("stages", rule_views.StageViewSet, basename="stage")
 router.register("scoring-previews", ScoringPreviewViewSet, basename="scoring-preview")
+router.register("reassignments", reassign_views.ReassignmentViewSet, basename="reassignment")
 router.register("collateral-uses", collateral_views.CollateralUseViewSet, basename="collateral-use")
 
 urlpatterns = [

@@ -8,7 +8,7 @@ from funnel.models.definitions import (
 from funnel.models.handoffs import ApprovalRequest, Handoff, RejectionReason, SlaBreach
 from funnel.models.rules import HandoffRule, RoutingCursor
 from funnel.models.stages import Stage, StageMove
-from funnel.models.transitions import Transition
+from funnel.models.transitions import Reassignment, Transition
 
 __all__ = [
     "ApprovalRequest",
@@ -19,6 +19,7 @@ __all__ = [
     "LeadDefinition",
     "LeadDefinitionVersion",
     "Purchase",
+    "Reassignment",
     "RejectionReason",
     "RoutingCursor",
     "ScoreChangeCursor",

@@ -44,3 +44,25 @@ class Transition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lead_id}: {self.from_stage or '—'} → {self.to_stage}"
+
+
+class Reassignment(models.Model):
+    """A lead given to another owner without a stage change (a manager's call: holidays, a departing rep, a
+    rebalanced team), immutable like the transition history and shown beside it."""
+
+    lead = models.ForeignKey("leads.Lead", on_delete=models.PROTECT, related_name="reassignments")
+    from_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=500)
+    occurred_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["lead", "-occurred_at"], name="reassignment_lead_time")]
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="reassignment_says_why")]
+
+    def __str__(self) -> str:
+        return f"{self.lead_id}: {self.from_owner_id} → {self.to_owner_id}"

@@ -9,6 +9,7 @@ from django.forms.models import fields_for_model
 from django.http import QueryDict
 from django.utils.functional import cached_property
 
+from accounts.models import User
 from config.fields import JSONFormField
 from crm.choices import InteractionChannel
 from crm.models import CallReport
@@ -90,6 +91,12 @@ class BulkMoveForm(forms.Form):
     ids = IdListField()
     to_stage = forms.ChoiceField(choices=Stage.choices, label="Move to")
     reason = forms.CharField(required=False, max_length=500, strip=True)
+
+
+class BulkReassignForm(forms.Form):
+    ids = IdListField()
+    to_owner = forms.ModelChoiceField(queryset=User.objects.filter(is_active=True), label="Give to")
+    reason = forms.CharField(max_length=500, strip=True)
 
 
 class SavedViewForm(forms.Form):

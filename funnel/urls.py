@@ -29,6 +29,7 @@ urlpatterns = [
     path("rules/<int:rule_id>/", rules.rule_edit, name="rule-edit"),
     path("leads/", lead_list.lead_list, name="lead-list"),
     path("leads/bulk-move/", lead_list.lead_bulk_move, name="lead-bulk-move"),
+    path("leads/bulk-reassign/", lead_list.lead_bulk_reassign, name="lead-bulk-reassign"),
     path("leads/views/", lead_list.saved_view_save, name="saved-view-save"),
     path("leads/views/<int:view_id>/delete/", lead_list.saved_view_delete, name="saved-view-delete"),
     path("leads/new/", leads.lead_create, name="lead-create"),

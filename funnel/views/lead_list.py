@@ -13,7 +13,8 @@ from accounts.selectors import saved_view_list, user_list
 from config.errors import DomainError
 from funnel import forms
 from funnel.services import transitions
-from funnel.views.common import back
+from funnel.services.reassign import REASSIGNERS, leads_reassign
+from funnel.views.common import back, error_message
 from funnel.views.listing import Sort, about, approximate_count, keyset_page
 from leads import selectors as lead_selectors
 from leads.choices import Stage
@@ -72,6 +73,7 @@ def lead_list(request):
         "chosen_stages": (chosen := [s for s in request.GET.getlist("stage") if s in Stage.values]),
         "stage_summary": ", ".join(Stage(s).label for s in chosen) if chosen else "Any stage",
         "saved_views": saved_view_list(user=request.user, page=PAGE_NAME),
+        "may_reassign": request.user.role in REASSIGNERS or request.user.is_superuser,
         "here": request.get_full_path(),
     }
     return render(request, "funnel/lead_list.html", context)
@@ -115,6 +117,27 @@ def _move_one(user, lead_id: int, to_stage: str, reason: str) -> str | None:
     except (DomainError, ValidationError) as exc:
         return " · ".join(forms.error_lines(exc))
     return None
+
+
+@login_required
+@require_POST
+def lead_bulk_reassign(request):
+    """Gives the chosen leads to another owner, stages unchanged: all of them, or none with the reason why."""
+    form = forms.BulkReassignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+        return back(request, PAGE_NAME)
+    to_owner = form.cleaned_data["to_owner"]
+    try:
+        done = leads_reassign(
+            actor=request.user, to_owner=to_owner, reason=form.cleaned_data["reason"], lead_ids=form.cleaned_data["ids"]
+        )
+    except (DomainError, ValidationError) as exc:
+        error_message(request, exc)
+    else:
+        what = "1 lead" if done.leads == 1 else f"{done.leads} leads"
+        messages.success(request, f"Gave {what} to {to_owner.get_full_name() or to_owner}; stages unchanged.")
+    return back(request, PAGE_NAME)
 
 
 @login_required

@@ -114,3 +114,31 @@ def test_the_lead_page_shows_who_gave_the_lead_to_whom_and_why(people, make_lead
     client.force_login(people["rep2"])
     page = client.get(f"/leads/{lead.pk}/").content.decode()
     assert "Given to" in page and "Why: Territory swap" in page and "stage unchanged" in page
+
+
+def test_a_manager_gives_chosen_leads_away_from_the_lead_list(people, make_lead, client):
+    leads = _sales_leads(make_lead, people, 2)
+    client.force_login(people["sales_manager"])
+    page = client.get("/leads/").content.decode()
+    assert "Give them (stage unchanged)" in page
+    response = client.post(
+        "/leads/bulk-reassign/",
+        {"ids": [str(x.pk) for x in leads], "to_owner": people["rep2"].pk, "reason": "Rep on leave"},
+        follow=True,
+    )
+    assert "Gave 2 leads to" in response.content.decode()
+    assert set(Lead.objects.filter(pk__in=[x.pk for x in leads]).values_list("owner", "stage")) == {
+        (people["rep2"].pk, "intent")
+    }
+    refused = client.post(
+        "/leads/bulk-reassign/",
+        {"ids": [str(leads[0].pk)], "to_owner": people["marketer"].pk, "reason": "Wrong"},
+        follow=True,
+    )
+    assert "works in marketing" in refused.content.decode()
+    assert Lead.objects.get(pk=leads[0].pk).owner == people["rep2"]
+
+
+def test_reps_are_not_offered_to_give_leads_away(people, client):
+    client.force_login(people["rep"])
+    assert "Give them (stage unchanged)" not in client.get("/leads/").content.decode()

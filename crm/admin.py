@@ -30,11 +30,13 @@ class ContactAdmin(admin.ModelAdmin):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(ReadOnlyAdmin):
+    """Campaigns change through crm.services.campaigns (owner in marketing, no currency change once spend is
+    recorded, the sales preview): the campaign pages and the API do it; the admin only shows them."""
+
     list_display = ["name", "channel", "status", "owner", "starts_on", "ends_on", "budget", "currency"]
     list_filter = ["channel", "status"]
     search_fields = ["name"]
-    readonly_fields = ["status"]
 
 
 @admin.register(CampaignSpend)

@@ -88,6 +88,18 @@ def client_for():
 
 
 @pytest.fixture
+def api(client_for):
+    """client_for, speaking JSON without saying format="json" on every call."""
+
+    def make(user):
+        client = client_for(user)
+        client.default_format = "json"
+        return client
+
+    return make
+
+
+@pytest.fixture
 def token_client_for():
     """token_client_for(user, scopes) → an API client that sends a real Bearer token."""
 

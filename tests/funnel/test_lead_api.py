@@ -344,3 +344,16 @@ def test_admin_refuses_a_malformed_rule_naming_the_part(people, client):
     assert not HandoffRule.objects.exists()
     client.post("/admin/funnel/handoffrule/add/", {**form, "preconditions": '[{"kind": "min_score", "score": 50}]'})
     assert HandoffRule.objects.get().preconditions == [{"kind": "min_score", "score": 50}]
+
+
+def test_a_gross_margin_above_the_value_is_refused_naming_it_on_capture_and_edit(people, client_for):
+    client = client_for(people["admin"])
+    body = {"last_name": "Margin", "expected_value": "1000", "gross_margin": "1500"}
+    refused = client.post("/api/v1/leads/", body, format="json")
+    assert refused.status_code == 400 and "gross_margin" in refused.json()["errors"]
+    assert not Lead.objects.filter(last_name="Margin").exists()
+    created = client.post("/api/v1/leads/", {**body, "gross_margin": "400"}, format="json").json()
+    assert created["gross_margin"] == "400.00"
+    patched = client.patch(f"/api/v1/leads/{created['id']}/", {"gross_margin": "-1"}, format="json")
+    assert patched.status_code == 400 and "gross_margin" in patched.json()["errors"]
+    assert Lead.objects.get(pk=created["id"]).gross_margin == 400

@@ -34,4 +34,5 @@ def definition_crossings_record() -> int:
 @shared_task(name="funnel.tasks.campaign_performance_refresh")
 def campaign_performance_refresh() -> int:
     """Recomputes the campaign list's report for every attribution model."""
-    return sum(len(attribution_selectors.campaign_performance_refresh(model=m)[0]) for m in weights.MODELS)
+    report = attribution_selectors.campaign_performance_refresh(models=list(weights.MODELS))
+    return sum(len(rows) for rows, _ in report.values())

@@ -46,11 +46,14 @@ purchases AS (
       AND (%(until)s::date IS NULL OR purchased_at < %(until)s::date + 1)
 ),
 credited AS (
-    SELECT c.campaign_id, sum(c.revenue) FILTER (WHERE c.model = %(model)s) AS revenue,
-           sum(c.gross_margin) FILTER (WHERE c.model = %(model)s) AS margin,
-           sum(c.revenue) FILTER (WHERE c.model = %(first)s) AS sourced
+    SELECT c.campaign_id, c.model, sum(c.revenue) AS revenue, sum(c.gross_margin) AS margin
     FROM funnel_attributioncredit c JOIN purchases p ON p.id = c.purchase_id
-    WHERE c.model IN (%(model)s, %(first)s) GROUP BY c.campaign_id
+    WHERE c.model = ANY(%(models)s::text[]) GROUP BY c.campaign_id, c.model
+),
+sourced AS (
+    SELECT c.campaign_id, sum(c.revenue) AS revenue
+    FROM funnel_attributioncredit c JOIN purchases p ON p.id = c.purchase_id
+    WHERE c.model = %(first)s GROUP BY c.campaign_id
 ),
 influenced AS (
     SELECT x.campaign_id, sum(p.revenue) AS revenue
@@ -65,17 +68,19 @@ spent AS (
       AND (%(until)s::date IS NULL OR spent_on <= %(until)s::date)
     GROUP BY campaign_id
 )
-SELECT c.id, c.name, c.channel, c.currency, c.budget,
+SELECT m.model, c.id, c.name, c.channel, c.currency, c.budget,
        coalesce(r.leads, 0), coalesce(r.mqls, 0), coalesce(r.sqls, 0), coalesce(r.customers, 0),
-       coalesce(s.amount, 0), coalesce(cr.revenue, 0), coalesce(cr.margin, 0), coalesce(cr.sourced, 0),
+       coalesce(s.amount, 0), coalesce(cr.revenue, 0), coalesce(cr.margin, 0), coalesce(so.revenue, 0),
        coalesce(i.revenue, 0)
 FROM crm_campaign c
+CROSS JOIN unnest(%(models)s::text[]) AS m(model)
 LEFT JOIN reach r ON r.campaign_id = c.id
-LEFT JOIN credited cr ON cr.campaign_id = c.id
+LEFT JOIN credited cr ON cr.campaign_id = c.id AND cr.model = m.model
+LEFT JOIN sourced so ON so.campaign_id = c.id
 LEFT JOIN influenced i ON i.campaign_id = c.id
 LEFT JOIN spent s ON s.campaign_id = c.id
 WHERE %(campaign)s::bigint IS NULL OR c.id = %(campaign)s::bigint
-ORDER BY c.name
+ORDER BY m.model, c.name
 """
 COUNTS = ("leads", "mqls", "sqls", "customers")
 AMOUNTS = ("spend", "revenue", "gross_margin", "sourced_revenue", "influenced_revenue")
@@ -123,11 +128,22 @@ def campaign_performance(
     *, model: str, since: date | None = None, until: date | None = None, campaign_id: int | None = None
 ) -> list[Performance]:
     """Every campaign's row, or only `campaign_id`'s (a campaign's page reads its own leads' history only)."""
+    return campaign_performance_by_model(models=[model], since=since, until=until, campaign_id=campaign_id)[model]
+
+
+def campaign_performance_by_model(
+    *, models: list[str], since: date | None = None, until: date | None = None, campaign_id: int | None = None
+) -> dict[str, list[Performance]]:
+    """The report under several models in one statement: touches, milestones, spend and influence are read once,
+    only the credits differ by model."""
     milestone_filter = "" if campaign_id is None else "WHERE lead_id IN (SELECT lead_id FROM touched)"
-    params = {"model": model, "first": FIRST, "since": since, "until": until, "campaign": campaign_id}
+    params = {"models": list(models), "first": FIRST, "since": since, "until": until, "campaign": campaign_id}
+    report: dict[str, list[Performance]] = {model: [] for model in models}
     with connection.cursor() as cursor:
         cursor.execute(PERFORMANCE_SQL.format(milestone_filter=milestone_filter), params)
-        return [Performance(*row) for row in cursor.fetchall()]
+        for model, *row in cursor.fetchall():
+            report[model].append(Performance(*row))
+    return report
 
 
 def channel_performance(rows: list[Performance]) -> list[Performance]:
@@ -168,13 +184,15 @@ def campaign_performance_cached(*, model: str) -> tuple[list[Performance], datet
     .campaign_performance_refresh); a cold cache computes it once, here."""
     cached = cache.get(_cache_key(model))
     if cached is None:
-        cached = campaign_performance_refresh(model=model)
+        cached = campaign_performance_refresh(models=[model])[model]
     return cached
 
 
-def campaign_performance_refresh(*, model: str) -> tuple[list[Performance], datetime]:
-    computed = (campaign_performance(model=model), timezone.now())
-    cache.set(_cache_key(model), computed, CACHE_SECONDS)
+def campaign_performance_refresh(*, models: list[str]) -> dict[str, tuple[list[Performance], datetime]]:
+    """Recomputes the cached report for `models`, in one statement, and returns it."""
+    now = timezone.now()
+    computed = {model: (rows, now) for model, rows in campaign_performance_by_model(models=models).items()}
+    cache.set_many({_cache_key(model): value for model, value in computed.items()}, CACHE_SECONDS)
     return computed
 
 

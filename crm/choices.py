@@ -83,3 +83,72 @@ class CollateralStatus(models.TextChoices):
     APPROVED = "approved", "Approved by sales"
     RELEASED = "released", "Released"
     SUPERSEDED = "superseded", "Superseded"
+
+
+class SizeBand(models.TextChoices):
+    """Employees, in the bands firmographic data providers use."""
+
+    MICRO = "1-10", "1–10"
+    SMALL = "11-50", "11–50"
+    MEDIUM = "51-200", "51–200"
+    LARGE = "201-1000", "201–1,000"
+    XLARGE = "1001-5000", "1,001–5,000"
+    HUGE = "5001+", "5,001 and more"
+
+
+class KeyAccountTier(models.IntegerChoices):
+    STRATEGIC = 1, "Tier 1 — strategic"
+    MAJOR = 2, "Tier 2 — major"
+    GROWTH = 3, "Tier 3 — growth"
+
+
+# HBR: "marketing is invited to the top-10 key account reviews" — our rule of engagement for the top tiers.
+REVIEW_NEEDS_MARKETER_TIERS = frozenset({KeyAccountTier.STRATEGIC, KeyAccountTier.MAJOR})
+
+
+class BuyingRole(models.TextChoices):
+    DECISION_MAKER = "decision_maker", "Decision maker"
+    INFLUENCER = "influencer", "Influencer"
+    CHAMPION = "champion", "Champion"
+    USER = "user", "User"
+    BLOCKER = "blocker", "Blocker"
+
+
+class TagKind(models.TextChoices):
+    """The managed taxonomies a call report's typed fields choose from."""
+
+    NEED = "need", "Need"
+    OBJECTION = "objection", "Objection"
+    COMPETITOR = "competitor", "Competitor"
+    FEEDBACK = "feedback", "Product feedback"
+    PRODUCT = "product", "Product"
+
+
+class TagStatus(models.TextChoices):
+    ACCEPTED = "accepted", "Accepted"
+    SUGGESTED = "suggested", "Suggested by a rep"
+    REJECTED = "rejected", "Rejected"
+
+
+class InterestLevel(models.TextChoices):
+    NONE = "none", "None"
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
+class Sentiment(models.TextChoices):
+    NEGATIVE = "negative", "Negative"
+    NEUTRAL = "neutral", "Neutral"
+    POSITIVE = "positive", "Positive"
+
+
+class ActionStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DONE = "done", "Done"
+    DROPPED = "dropped", "Dropped"
+
+
+class MergeKind(models.TextChoices):
+    COMPANY = "company", "Company"
+    CONTACT = "contact", "Contact"

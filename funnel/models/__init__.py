@@ -1,4 +1,6 @@
 from funnel.attribution.models import AttributionCredit, Purchase
+from funnel.insight.models import Digest, DigestCount, DigestDelivery, InsightResponse
+from funnel.meetings.models import AgendaItem, JointMeeting
 from funnel.models.definitions import (
     DefinitionCrossing,
     LeadDefinition,
@@ -11,11 +13,17 @@ from funnel.models.stages import Stage, StageMove
 from funnel.models.transitions import Reassignment, Transition
 
 __all__ = [
+    "AgendaItem",
     "ApprovalRequest",
     "AttributionCredit",
     "DefinitionCrossing",
+    "Digest",
+    "DigestCount",
+    "DigestDelivery",
     "Handoff",
     "HandoffRule",
+    "InsightResponse",
+    "JointMeeting",
     "LeadDefinition",
     "LeadDefinitionVersion",
     "Purchase",

@@ -66,6 +66,9 @@ def call_report_log(
             notes=notes,
             next_step=next_step.strip(),
             next_step_on=next_step_on,
+            lead_stage=lead.stage,
+            segment=lead.segment,
+            campaign_id=lead.source_campaign_id,
         )
         handoff_first_touch_record(lead=lead, by=author)
     return report

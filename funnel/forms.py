@@ -99,6 +99,14 @@ class BulkReassignForm(forms.Form):
     reason = forms.CharField(max_length=500, strip=True)
 
 
+class HandOverForm(forms.Form):
+    """All of one person's leads to another, e.g. when a rep leaves."""
+
+    from_owner = forms.ModelChoiceField(queryset=User.objects.all(), label="All leads of")
+    to_owner = forms.ModelChoiceField(queryset=User.objects.filter(is_active=True), label="Give to")
+    reason = forms.CharField(max_length=500, strip=True)
+
+
 class SavedViewForm(forms.Form):
     name = forms.CharField(max_length=60, strip=True)
     query = forms.CharField(required=False, max_length=1000, widget=forms.HiddenInput)

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("board/", board.board, name="board"),
     path("team/", team.team, name="team"),
+    path("team/hand-over/", team.team_hand_over, name="team-hand-over"),
     path("sla/", handoffs.sla_breaches, name="sla-breaches"),
     path("call-reports/", call_reports.call_report_list, name="call-report-list"),
     path("rules/", rules.rule_list, name="rule-list"),

@@ -3,16 +3,17 @@
 Moving a card — by dragging it, or with its keyboard-usable "Move to" control — posts to the API's
 transition endpoint, the one door every move takes; a refused move comes back with every failed check and
 its remedy, and the card stays where it was. Without JavaScript the control is a plain form to the lead's
-move view."""
+move view. Managers can also give a card to someone else without moving it (the reassignment service)."""
 
 import json
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from accounts.choices import MANAGER_ROLES
-from accounts.selectors import user_subtree_ids
+from accounts.choices import MANAGER_ROLES, Role
+from accounts.selectors import user_list, user_subtree_ids
 from funnel.services.config import funnel_config
+from funnel.services.reassign import REASSIGNERS
 from leads import selectors as lead_selectors
 from leads.choices import FUNNEL_STAGES, Stage
 
@@ -58,5 +59,8 @@ def board(request):
         "scopes": scopes,
         "per_column": CARDS_PER_COLUMN,
         "moves_json": json.dumps(moves),
+        "may_reassign": (may_reassign := request.user.role in REASSIGNERS or request.user.is_superuser),
+        "owners": user_list().exclude(role=Role.INTEGRATION).order_by("username") if may_reassign else [],
+        "here": request.get_full_path(),
     }
     return render(request, "funnel/board.html", context)

@@ -11,10 +11,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.choices import Role
+from accounts.selectors import user_list
 from config.errors import DomainError
 from funnel import forms, selectors
 from funnel.services import approvals, intake, touches, transitions
 from funnel.services.config import funnel_config
+from funnel.services.reassign import REASSIGNERS
 from funnel.templatetags import ui
 from funnel.views.common import error_message
 from funnel.views.lead_marketing import marketing_context
@@ -122,8 +125,20 @@ def _lead_page(
         "call_reports": selectors.call_report_list(lead_id=lead.pk)[:20],
         "call_report_form": call_report_form or forms.CallReportForm(initial={"occurred_on": timezone.localdate()}),
         **marketing_context(lead),
+        **_give_context(request, lead),
     }
     return render(request, "funnel/lead_detail.html", context, status=status)
+
+
+def _give_context(request, lead: Lead) -> dict:
+    """The "give to someone else" form, for those who reassign and may change this lead."""
+    user = request.user
+    if (user.role not in REASSIGNERS and not user.is_superuser) or not lead_selectors.lead_changeable(
+        user=user, lead_ids=[lead.pk]
+    ):
+        return {"may_give": False}
+    owners = user_list().exclude(role=Role.INTEGRATION).exclude(pk=lead.owner_id).order_by("username")
+    return {"may_give": True, "owners": owners, "here": request.get_full_path()}
 
 
 @login_required

@@ -152,3 +152,19 @@
     moveCard(dragged, col.dataset.stage);
   });
 })();
+
+// A manager gives a card to someone else through one shared dialog (the link opens the lead's page without JS).
+(() => {
+  const dialog = document.getElementById("give-dialog");
+  if (!dialog || typeof dialog.showModal !== "function") return;
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest("[data-give]");
+    if (!link) return;
+    event.preventDefault();
+    const card = link.closest(".board-card");
+    dialog.querySelector("input[name=ids]").value = link.dataset.give;
+    dialog.querySelector("[data-give-name]").textContent = card?.dataset.name || "this lead";
+    dialog.showModal();
+    dialog.querySelector("select[name=to_owner]").focus();
+  });
+})();

@@ -142,3 +142,63 @@ def test_a_manager_gives_chosen_leads_away_from_the_lead_list(people, make_lead,
 def test_reps_are_not_offered_to_give_leads_away(people, client):
     client.force_login(people["rep"])
     assert "Give them (stage unchanged)" not in client.get("/leads/").content.decode()
+
+
+def test_a_manager_gives_a_card_away_from_the_board_and_returns_to_the_board(people, make_lead, client):
+    (lead,) = _sales_leads(make_lead, people, 1)
+    client.force_login(people["sales_manager"])
+    board = client.get("/board/").content.decode()
+    assert f'data-give="{lead.pk}"' in board and 'id="give-dialog"' in board
+    response = client.post(
+        "/leads/bulk-reassign/",
+        {"ids": str(lead.pk), "to_owner": people["rep2"].pk, "reason": "Rep on leave", "next": "/board/"},
+    )
+    assert response.status_code == 302 and response["Location"] == "/board/"
+    lead.refresh_from_db()
+    assert (lead.owner, lead.stage) == (people["rep2"], "intent")
+    assert Reassignment.objects.get(lead=lead).reason == "Rep on leave"
+
+
+def test_the_lead_page_offers_the_give_form_to_managers_only(people, make_lead, client):
+    (lead,) = _sales_leads(make_lead, people, 1)
+    client.force_login(people["sales_manager"])
+    assert 'id="give"' in client.get(f"/leads/{lead.pk}/").content.decode()
+    client.force_login(people["rep"])
+    page = client.get(f"/leads/{lead.pk}/").content.decode()
+    assert 'id="give"' not in page
+    assert "data-give=" not in client.get("/board/").content.decode()
+
+
+def test_the_team_page_hands_over_every_lead_of_a_departing_rep(people, make_lead, client):
+    leads = _sales_leads(make_lead, people, 3)
+    client.force_login(people["sales_manager"])
+    assert "Hand over all their leads" in client.get("/team/").content.decode()
+    response = client.post(
+        "/team/hand-over/",
+        {"from_owner": people["rep"].pk, "to_owner": people["rep2"].pk, "reason": "Leaves on Friday"},
+        follow=True,
+    )
+    assert "Gave 3 leads of" in response.content.decode()
+    assert set(Lead.objects.filter(pk__in=[x.pk for x in leads]).values_list("owner", "stage")) == {
+        (people["rep2"].pk, "intent")
+    }
+    assert Reassignment.objects.filter(reason="Leaves on Friday", from_owner=people["rep"]).count() == 3
+
+
+def test_the_hand_over_is_refused_to_a_rep_and_names_a_bad_target(people, make_lead, client):
+    leads = _sales_leads(make_lead, people, 1)
+    client.force_login(people["rep"])
+    response = client.post(
+        "/team/hand-over/", {"from_owner": people["rep"].pk, "to_owner": people["rep2"].pk, "reason": "x"}
+    )
+    assert response.status_code == 403
+    client.force_login(people["sales_manager"])
+    refused = client.post(
+        "/team/hand-over/",
+        {"from_owner": people["rep"].pk, "to_owner": people["marketer"].pk, "reason": "Wrong"},
+        follow=True,
+    ).content.decode()
+    assert "works in marketing" in refused
+    junk = client.post("/team/hand-over/", {"from_owner": "abc", "to_owner": "", "reason": ""}, follow=True)
+    assert "from_owner" in junk.content.decode()
+    assert Lead.objects.get(pk=leads[0].pk).owner == people["rep"]

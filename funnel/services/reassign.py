@@ -58,9 +58,10 @@ def leads_reassign(
         raise ValidationError({"leads": "Name the leads, or the person whose leads all move — one of the two."})
     reason = _check_reason(reason)
     _check_target(to_owner)
-    now = timezone.now()
     with transaction.atomic():
         rows = _locked(actor, lead_ids, from_owner)
+        # After the lock: a reassignment that queued behind a move is recorded after it, as it happened.
+        now = timezone.now()
         _refuse_wrong_function(rows, to_owner)
         moving = [row for row in rows if row["owner_id"] != to_owner.pk]
         ids = [row["id"] for row in moving]

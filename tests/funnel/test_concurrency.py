@@ -129,3 +129,36 @@ def test_a_move_while_another_transaction_holds_the_lead_fails_at_once_with_409(
         release.set()
         thread.join(timeout=10)
     assert Transition.objects.filter(lead=lead).count() == 1
+
+
+@pytest.mark.parametrize("attempt", range(5))
+def test_a_move_and_a_reassignment_of_one_lead_at_once_leave_a_consistent_history(make_lead, people, attempt):
+    """Either the reassignment holds the lock and the move is refused (409), or the move goes first and the
+    reassignment queues behind it; in both cases the history's owners chain and end at the lead's owner."""
+    from funnel.models import Reassignment
+    from funnel.services.reassign import leads_reassign
+
+    lead = make_lead(owner=people["marketer"])
+    results = run_together(
+        lambda: lead_transition(lead=Lead.objects.get(pk=lead.pk), to_stage="interest", actor=people["marketer"]),
+        lambda: leads_reassign(
+            actor=people["marketing_manager"], to_owner=people["marketing_manager"], reason="Cover", lead_ids=[lead.pk]
+        ),
+    )
+    moved, reassigned = results
+    assert not isinstance(reassigned, Exception), results
+    assert isinstance(moved, Transition | LeadBusy), results
+    lead.refresh_from_db()
+    events = sorted(
+        [
+            (t.occurred_at, t.from_owner_id, t.to_owner_id)
+            for t in Transition.objects.filter(lead=lead).order_by("occurred_at")[1:]
+        ]
+        + [(r.occurred_at, r.from_owner_id, r.to_owner_id) for r in Reassignment.objects.filter(lead=lead)]
+    )
+    owner = people["marketer"].pk
+    for _, from_owner, to_owner in events:
+        assert from_owner == owner, events
+        owner = to_owner
+    assert lead.owner_id == owner == people["marketing_manager"].pk
+    assert lead.stage == ("interest" if isinstance(moved, Transition) else "awareness")

@@ -7,11 +7,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import fields_for_model
 from django.http import QueryDict
+from django.utils import timezone
 from django.utils.functional import cached_property
 
 from accounts.models import User
 from config.fields import JSONFormField
-from crm.choices import InteractionChannel
+from crm.choices import InteractionChannel, InterestLevel, Sentiment
 from crm.models import CallReport
 from funnel.choices import SlaClock
 from funnel.models import LeadDefinitionVersion, RejectionReason
@@ -119,10 +120,47 @@ class ApprovalAskForm(forms.Form):
     to_stage = forms.ChoiceField(choices=Stage.choices, widget=forms.HiddenInput)
 
 
+class TagListField(forms.Field):
+    """The terms of one taxonomy a form names (slugs, one value per checkbox or chip); the call report service
+    resolves them and names any unknown one with the allowed list."""
+
+    widget = forms.MultipleHiddenInput
+    MAX = 20
+
+    def to_python(self, value):
+        values = [str(v).strip() for v in (value or []) if str(v).strip()]
+        if len(values) > self.MAX or any(len(v) > 60 or "\x00" in v for v in values):
+            raise ValidationError(f"At most {self.MAX} terms, each named by its short code.")
+        return list(dict.fromkeys(values))
+
+
 class CallReportForm(forms.Form):
+    """A call report in a few clicks: today and a call by default, outcome quick picks, the taxonomies' terms as
+    chips; who was there, the next step and notes are folded behind "More"."""
+
     occurred_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Date")
-    channel = forms.ChoiceField(choices=InteractionChannel.choices)
-    outcome = forms.CharField(max_length=200)
+    channel = forms.ChoiceField(
+        choices=InteractionChannel.choices, initial=InteractionChannel.CALL, widget=forms.RadioSelect
+    )
+    outcome = forms.CharField(
+        max_length=CallReport._meta.get_field("outcome").max_length,
+        widget=forms.TextInput(attrs={"list": "outcome-picks", "placeholder": "What came of it"}),
+    )
+    needs = TagListField(required=False)
+    objections = TagListField(required=False)
+    competitors = TagListField(required=False, label="Competitors mentioned")
+    feedback = TagListField(required=False, label="Product feedback")
+    products = TagListField(required=False)
+    interest_level = forms.ChoiceField(
+        choices=InterestLevel.choices, required=False, widget=forms.RadioSelect, label="Interest"
+    )
+    sentiment = forms.ChoiceField(choices=Sentiment.choices, required=False, widget=forms.RadioSelect)
+    contacts = forms.TypedMultipleChoiceField(
+        coerce=int, required=False, widget=forms.CheckboxSelectMultiple, label="Contacts met"
+    )
+    marketers = forms.TypedMultipleChoiceField(
+        coerce=int, required=False, widget=forms.CheckboxSelectMultiple, label="Marketers who took part"
+    )
     next_step = forms.CharField(max_length=200, required=False, label="Next step")
     next_step_on = forms.DateField(
         widget=forms.DateInput(attrs={"type": "date"}), required=False, label="Next step due"
@@ -132,6 +170,18 @@ class CallReportForm(forms.Form):
         required=False,
         max_length=CallReport._meta.get_field("notes").max_length,
     )
+
+    MORE = ("contacts", "marketers", "next_step", "next_step_on", "notes")
+
+    def __init__(self, *args, contacts=(), marketers=(), **kwargs):
+        kwargs.setdefault("initial", {"occurred_on": timezone.localdate(), "channel": InteractionChannel.CALL})
+        super().__init__(*args, **kwargs)
+        self.fields["contacts"].choices = [(c.pk, f"{c}{f' — {c.title}' if c.title else ''}") for c in contacts]
+        self.fields["marketers"].choices = [(u.pk, u.get_full_name() or u.get_username()) for u in marketers]
+
+    @property
+    def more_has_errors(self) -> bool:
+        return any(name in self.errors for name in self.MORE)
 
 
 class HandoffRejectForm(forms.Form):

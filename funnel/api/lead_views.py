@@ -10,9 +10,10 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from config.schema import problems
-from funnel import selectors
+from funnel import call_report_selectors, selectors
 from funnel.api import serializers as s
-from funnel.services import approvals, intake, touches, transitions
+from funnel.services import approvals, intake, transitions
+from funnel.services.call_reports import call_report_log
 from leads import selectors as lead_selectors
 from leads import services as lead_services
 from leads.api.serializers import (
@@ -121,7 +122,7 @@ class LeadViewSet(
     )
     @extend_schema(
         methods=["POST"],
-        request=s.CallReportSerializer,
+        request=s.CallReportWriteSerializer,
         responses={201: s.CallReportSerializer},
         summary="Log a call report (it also stops your handoff's first-touch clock)",
     )
@@ -129,12 +130,13 @@ class LeadViewSet(
     def call_reports(self, request, pk=None):
         if request.method == "GET":
             lead = self.get_object()
-            page = self.paginate_queryset(selectors.call_report_list(lead_id=lead.pk))
+            page = self.paginate_queryset(call_report_selectors.call_report_list_of_lead(lead_id=lead.pk))
             return self.get_paginated_response(s.CallReportSerializer(page, many=True).data)
-        data = s.CallReportSerializer(data=request.data)
+        data = s.CallReportWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         lead = lead_selectors.lead_get_in_full(user=request.user, lead_id=self.kwargs["pk"])
-        report = touches.call_report_log(author=request.user, lead=lead, **data.validated_data)
+        report = call_report_log(author=request.user, lead=lead, **data.validated_data)
+        report = call_report_selectors.call_report_list_of_lead(lead_id=lead.pk).get(pk=report.pk)
         return Response(s.CallReportSerializer(report).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(

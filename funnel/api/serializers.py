@@ -1,6 +1,12 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from crm.models import CallReport
+from accounts.api.serializers import UserRefSerializer
+from config.pagination import MAX_ID
+from crm.api.taxonomy_serializers import TagRefSerializer, TagValueField
+from crm.choices import InteractionChannel, InterestLevel, Sentiment, TagKind
+from crm.models import CallReport, Contact
+from crm.services.taxonomy import MAX_TAGS_PER_KIND
 from funnel import selectors
 from funnel.models import (
     ApprovalRequest,
@@ -14,6 +20,7 @@ from funnel.models import (
     StageMove,
     Transition,
 )
+from funnel.services.call_reports import MAX_PEOPLE
 from leads.choices import SignOffSide
 from leads.choices import Stage as StageKey
 
@@ -194,7 +201,11 @@ class HandoffRuleSerializer(serializers.ModelSerializer):
     from_stages = serializers.ListField(child=serializers.ChoiceField(choices=StageKey.choices), required=False)
     to_stages = serializers.ListField(child=serializers.ChoiceField(choices=StageKey.choices), required=False)
     preconditions = serializers.JSONField(required=False, help_text='e.g. [{"kind": "min_score", "score": 40}]')
-    routing = serializers.JSONField(required=False, help_text='e.g. {"kind": "round_robin", "team": 3}')
+    routing = serializers.JSONField(
+        required=False,
+        help_text='e.g. {"kind": "round_robin", "team": 3}; kinds: keep, round_robin, match, and directory '
+        '(the responsible person from the "who to call" directory, optionally with a "fallback_team").',
+    )
     escalations = serializers.JSONField(
         required=False,
         help_text='e.g. [{"when": {"field": "expected_value", "op": "gte", "value": 100000}, '
@@ -246,8 +257,37 @@ class SlaBreachSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ContactRefSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="__str__", read_only=True)
+
+    class Meta:
+        model = Contact
+        fields = ["id", "name", "title", "buying_role"]
+        read_only_fields = fields
+
+
+@extend_schema_field(TagRefSerializer(many=True))
+class TagsOfKindField(serializers.Field):
+    """The report's terms of one taxonomy, read from its prefetched `tag_links`."""
+
+    def __init__(self, kind: str, **kwargs):
+        self.kind = kind
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, report):
+        tags = [link.tag for link in report.tag_links.all() if link.tag.kind == self.kind]
+        return TagRefSerializer(tags, many=True).data
+
+
 class CallReportSerializer(serializers.ModelSerializer):
     author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    contacts = ContactRefSerializer(many=True, read_only=True, help_text="Contacts met.")
+    marketers = UserRefSerializer(many=True, read_only=True, help_text="Marketers who took part.")
+    needs = TagsOfKindField(TagKind.NEED)
+    objections = TagsOfKindField(TagKind.OBJECTION)
+    competitors = TagsOfKindField(TagKind.COMPETITOR, help_text="Competitors mentioned.")
+    feedback = TagsOfKindField(TagKind.FEEDBACK, help_text="Product feedback.")
+    products = TagsOfKindField(TagKind.PRODUCT)
 
     class Meta:
         model = CallReport
@@ -262,6 +302,72 @@ class CallReportSerializer(serializers.ModelSerializer):
             "notes",
             "next_step",
             "next_step_on",
+            "contacts",
+            "marketers",
+            "needs",
+            "objections",
+            "competitors",
+            "feedback",
+            "products",
+            "interest_level",
+            "sentiment",
+            "lead_stage",
+            "segment",
+            "campaign",
             "created_at",
         ]
-        read_only_fields = ["id", "lead", "company", "author", "created_at"]
+        read_only_fields = fields
+
+
+def _ids(help_text: str) -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        max_length=MAX_PEOPLE,
+        required=False,
+        help_text=help_text,
+    )
+
+
+def _terms(kind: str) -> serializers.ListField:
+    return serializers.ListField(
+        child=TagValueField(),
+        max_length=MAX_TAGS_PER_KIND,
+        required=False,
+        help_text=f"Terms of the {kind} taxonomy, by slug or id (GET /api/v1/tags/?kind={kind} lists them).",
+    )
+
+
+class CallReportWriteSerializer(serializers.Serializer):
+    """Shape only; funnel.services.call_reports checks what the values mean (terms, contacts, dates)."""
+
+    occurred_on = serializers.DateField(help_text="When it happened; today or earlier.")
+    channel = serializers.ChoiceField(choices=InteractionChannel.choices, default=InteractionChannel.CALL)
+    outcome = serializers.CharField(max_length=_limit(CallReport, "outcome"), help_text="What came of it.")
+    notes = serializers.CharField(max_length=_limit(CallReport, "notes"), required=False, allow_blank=True)
+    next_step = serializers.CharField(max_length=_limit(CallReport, "next_step"), required=False, allow_blank=True)
+    next_step_on = serializers.DateField(
+        required=False, allow_null=True, help_text="When the next step is due: today or later."
+    )
+    contacts = _ids("Ids of the contacts met, people of the report's company.")
+    marketers = _ids("Ids of the marketers who took part (active marketing people).")
+    needs = _terms(TagKind.NEED)
+    objections = _terms(TagKind.OBJECTION)
+    competitors = _terms(TagKind.COMPETITOR)
+    feedback = _terms(TagKind.FEEDBACK)
+    products = _terms(TagKind.PRODUCT)
+    interest_level = serializers.ChoiceField(choices=InterestLevel.choices, required=False, allow_blank=True)
+    sentiment = serializers.ChoiceField(choices=Sentiment.choices, required=False, allow_blank=True)
+
+
+class CallReportCreateSerializer(CallReportWriteSerializer):
+    """A report on a lead (and its company) or on a company alone."""
+
+    lead = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, help_text="A lead you see in full.")
+    company = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, help_text="The company; optional when a lead is named."
+    )
+
+    def validate(self, attrs):
+        if not attrs.get("lead") and not attrs.get("company"):
+            raise serializers.ValidationError({"lead": "Name the lead, or the company, the report is about."})
+        return attrs

@@ -1,6 +1,6 @@
 """Handoffs: accepted or rejected by the receiving side; SLA clocks recorded once and escalated."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -170,7 +170,12 @@ def test_a_call_report_dated_today_in_the_easternmost_zone_is_accepted(handed, p
     assert CallReport.objects.get(lead=handed.lead).occurred_on.isoformat() == today_in_kiribati
 
 
-def test_a_call_on_29_february_may_plan_a_next_step_up_to_28_february_two_years_on(handed, people, client_for):
+def test_a_call_on_29_february_may_plan_a_next_step_up_to_28_february_two_years_on(
+    handed, people, client_for, monkeypatch
+):
+    # Logged the next day: a next step already past is refused, so the clock stands at 1 March 2024.
+    monkeypatch.setattr("django.utils.timezone.now", lambda: datetime(2024, 3, 1, 12, tzinfo=UTC))
+
     def log(next_step_on: str):
         return client_for(people["rep"]).post(
             f"/api/v1/leads/{handed.lead_id}/call-reports/",

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.choices import MANAGER_ROLES
 from accounts.selectors import notification_list
+from crm.review_selectors import action_items_open
 from funnel import forms, queues
 from funnel.views import charts
 from leads.choices import Stage
@@ -18,6 +19,12 @@ def _counted(queryset, limit: int = queues.HOME_LIMIT) -> tuple[list, int]:
     """(the first `limit` rows, how many there are) with one query when they all fit."""
     rows = list(queryset[: limit + 1])
     return rows[:limit], (len(rows) if len(rows) <= limit else queryset.count())
+
+
+def _action_items(user) -> dict:
+    """The person's open action items from reviews and joint meetings, overdue first."""
+    actions, count = _counted(action_items_open(owner=user).prefetch_related("meetings"))
+    return {"actions": actions, "action_count": count, "today": timezone.localdate()}
 
 
 def _queue(request):
@@ -36,6 +43,7 @@ def _queue(request):
         "reject_form": forms.HandoffRejectForm(),
         "notifications": list(notification_list(user=user, unread_only=True)[:10]),
         "today": timezone.localdate(),
+        **_action_items(user),
     }
     return render(request, "funnel/home_queue.html", context)
 
@@ -55,6 +63,7 @@ def _dashboard(request):
         "charts": charts.workload_charts(workload) if workload else [],
         "open_leads": sum(w.total for w in workload),
         "notifications": list(notification_list(user=user, unread_only=True)[:10]),
+        **_action_items(user),
     }
     return render(request, "funnel/home_dashboard.html", context)
 

@@ -6,6 +6,11 @@ the service loads the team members and locks the round-robin cursor.
     {"kind": "match", "field": "territory", "map": {"EMEA": 12, "NA-East": 14}, "fallback_team": 7}
                                                               the user mapped to the lead's territory (or segment),
                                                               else round-robin in fallback_team, else keep
+    {"kind": "directory", "fallback_team": 7}                 the responsible person the "who to call" directory
+                                                              names for the lead (the rep for a sales stage, the
+                                                              marketer for a marketing one, the liaison for a
+                                                              shared one), else round-robin in fallback_team,
+                                                              else keep
 """
 
 from collections.abc import Mapping, Sequence
@@ -14,6 +19,8 @@ from config.pagination import MAX_ID
 from leads.criteria import shown
 
 MATCH_FIELDS = ("territory", "segment", "industry")
+# Which of the directory's people takes a lead, by the function owning the stage it moves into.
+DIRECTORY_ROLES = {"sales": "rep", "marketing": "marketer", "shared": "liaison"}
 
 
 MAX_MAP_ENTRIES = 500
@@ -35,9 +42,14 @@ def validate_routing(spec: object) -> list[str]:
     if not isinstance(spec, Mapping):
         return ["routing: must be an object."]
     kind = spec.get("kind")
-    allowed = {"keep": {"kind"}, "round_robin": {"kind", "team"}, "match": {"kind", "field", "map", "fallback_team"}}
+    allowed = {
+        "keep": {"kind"},
+        "round_robin": {"kind", "team"},
+        "match": {"kind", "field", "map", "fallback_team"},
+        "directory": {"kind", "fallback_team"},
+    }
     if not isinstance(kind, str) or kind not in allowed:
-        return [f"routing.kind: {shown(kind)} is not a routing kind; use keep, round_robin or match."]
+        return [f"routing.kind: {shown(kind)} is not a routing kind; use keep, round_robin, match or directory."]
     extra = set(spec) - allowed[kind]
     if extra:
         return [f"routing: unknown key(s) {', '.join(sorted(extra))} for kind {kind}."]
@@ -48,8 +60,8 @@ def validate_routing(spec: object) -> list[str]:
             return [f"routing.field: must be one of {', '.join(MATCH_FIELDS)}."]
         if not _valid_map(spec.get("map")):
             return [f"routing.map: must map 1 to {MAX_MAP_ENTRIES} values of the field to user ids."]
-        if spec.get("fallback_team") is not None and not _is_id(spec["fallback_team"]):
-            return ["routing.fallback_team: must be a team id or null."]
+    if kind in ("match", "directory") and spec.get("fallback_team") is not None and not _is_id(spec["fallback_team"]):
+        return ["routing.fallback_team: must be a team id or null."]
     return []
 
 
@@ -64,9 +76,11 @@ def describe_routing(spec: Mapping, names: Mapping[int, str]) -> str:
         return "the owner stays"
     if kind == "round_robin":
         return f"round-robin in {name(spec['team'])}"
-    pairs = ", ".join(f"{value} → {name(user)}" for value, user in spec["map"].items())
     fallback = spec.get("fallback_team")
     rest = f"; otherwise round-robin in {name(fallback)}" if fallback else "; otherwise the owner stays"
+    if kind == "directory":
+        return f"the responsible person from the directory (rep, marketer or liaison by the stage's side){rest}"
+    pairs = ", ".join(f"{value} → {name(user)}" for value, user in spec["map"].items())
     return f"by {spec['field']}: {pairs}{rest}"
 
 

@@ -195,7 +195,7 @@ def lead_transition(
         pending = handoff_open.pending_handoff(locked)
         checks += handoff_open.pending_handoff_checks(pending, actor)
         _refuse_if_failed(checks)
-        owner, routing_check = routing.route(rules, locked, default=default_owner)
+        owner, routing_check = routing.route(rules, locked, default=default_owner, function=stage.owning_function)
         if routing_check is not None:
             checks.append(routing_check)
             _refuse_if_failed(checks)

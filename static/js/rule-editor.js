@@ -62,7 +62,7 @@
 
   function routingEditor(textarea) {
     mount(textarea, '{"kind": "keep"}', (box, doc, write) => {
-      const kind = select("routing-kind", "Routing: who gets the lead", [["keep", "the owner stays"], ["round_robin", "round-robin in a team"], ["match", "by a field's value"]], doc.kind || "keep");
+      const kind = select("routing-kind", "Routing: who gets the lead", [["keep", "the owner stays"], ["round_robin", "round-robin in a team"], ["match", "by a field's value"], ["directory", "the responsible person from the directory"]], doc.kind || "keep");
       const teams = [["", "—"], ...lang.teams];
       const team = select("routing-team", "Routing: team", teams, doc.team ?? "");
       const field = select("routing-field", "Routing: field", lang.match_fields.map((f) => [f, f]), doc.field);
@@ -84,16 +84,27 @@
       morePair.addEventListener("click", () => { addPair("", lang.people[0]?.[0]); write(); });
       const teamRow = el("div", { class: "criteria-row" }, team);
       const matchRows = el("div", { class: "stack" }, el("div", { class: "criteria-row" }, field), pairs, el("div", { class: "criteria-row" }, morePair, fallback));
-      const sync = () => { teamRow.hidden = kind.value !== "round_robin"; matchRows.hidden = kind.value !== "match"; };
+      const directoryRow = el("div", { class: "criteria-row" });
+      const sync = () => {
+        teamRow.hidden = kind.value !== "round_robin";
+        matchRows.hidden = kind.value !== "match";
+        directoryRow.hidden = kind.value !== "directory";
+        // One fallback control, moved under whichever kind uses it.
+        if (kind.value === "directory") directoryRow.append(fallback);
+        else morePair.after(fallback);
+      };
       [kind, team, field, fallback].forEach((c) => c.addEventListener("change", () => { sync(); write(); }));
       sync();
-      box.append(el("div", { class: "criteria-row" }, kind), teamRow, matchRows);
+      box.append(el("div", { class: "criteria-row" }, kind), teamRow, matchRows, directoryRow);
       return () => {
         if (kind.value === "round_robin") return { kind: "round_robin", team: Number(team.value) || null };
         if (kind.value === "match") {
           const out = { kind: "match", field: field.value, map: Object.fromEntries([...pairs.children].map((r) => r.read()).filter(([v]) => v)) };
           if (fallback.value) out.fallback_team = Number(fallback.value);
           return out;
+        }
+        if (kind.value === "directory") {
+          return fallback.value ? { kind: "directory", fallback_team: Number(fallback.value) } : { kind: "directory" };
         }
         return { kind: "keep" };
       };

@@ -188,7 +188,7 @@ def test_routing_validation():
         "routing.map: must map 1 to 500 values of the field to user ids."
     ]
     assert routing.validate_routing({"kind": "lottery"}) == [
-        "routing.kind: 'lottery' is not a routing kind; use keep, round_robin or match."
+        "routing.kind: 'lottery' is not a routing kind; use keep, round_robin, match or directory."
     ]
 
 

@@ -42,4 +42,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute="*/5"),
         "options": {"expires": 240},
     },
+    "insight-digest-weekly": {
+        # Marketing reads what sales heard last week (and month) on Monday morning: roll up, then deliver.
+        "task": "funnel.tasks.insight_digest_weekly",
+        "schedule": crontab(minute=30, hour=5, day_of_week="mon"),
+        "options": {"expires": 6 * 3600},
+    },
 }

@@ -1,8 +1,12 @@
+from datetime import date
+
 from celery import shared_task
+from django.utils import timezone
 
 from funnel.attribution import selectors as attribution_selectors
 from funnel.attribution import services as attribution
 from funnel.attribution import weights
+from funnel.insight import services as insight
 from funnel.services import notifications, qualification, sla
 
 
@@ -36,3 +40,10 @@ def campaign_performance_refresh() -> int:
     """Recomputes the campaign list's report for every attribution model."""
     report = attribution_selectors.campaign_performance_refresh(models=list(weights.MODELS))
     return sum(len(rows) for rows, _ in report.values())
+
+
+@shared_task(name="funnel.tasks.insight_digest_weekly")
+def insight_digest_weekly(today: str | None = None) -> list[int]:
+    """Last week's digest and its month(s), computed, then delivered; `today` (ISO) for a rerun of a past week."""
+    day = date.fromisoformat(today) if today else timezone.localdate()
+    return [digest.pk for digest in insight.digest_weekly_run(today=day)]

@@ -241,6 +241,11 @@ def deploy_check_env() -> dict:
     return env
 
 
+# The whole suite runs in one worker per core (at most four), each with its own test database: 11 minutes
+# instead of 19 on 2 cores. Arguments given to `run.py test` replace this, so `-k tokens` runs in one process.
+PARALLEL = ["-n", "auto", "--maxprocesses", "4"]
+
+
 def test(pytest_args: list[str]) -> int:
     """Quality gates first (cheap, and they name the problem), then the suite; every gate runs even if one fails."""
     os.environ.setdefault("DEBUG", "true")
@@ -261,7 +266,7 @@ def test(pytest_args: list[str]) -> int:
             [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
             deploy_check_env(),
         ),
-        ("pytest", [sys.executable, "-m", "pytest", *pytest_args], None),
+        ("pytest", [sys.executable, "-m", "pytest", *(pytest_args or PARALLEL)], None),
     ]
     failed = []
     try:

@@ -125,8 +125,9 @@ def ensure_people(cur: psycopg.Cursor) -> None:
 
 def ensure_companies_and_campaigns(cur: psycopg.Cursor) -> None:
     cur.executemany(
-        "INSERT INTO crm_company (name, domain, industry, segment, territory, employees, created_at) "
-        "VALUES (%s, %s, %s, %s, %s, %s, now()) ON CONFLICT (lower(domain)) WHERE NOT domain = '' DO NOTHING",
+        "INSERT INTO crm_company (name, domain, industry, segment, territory, employees, size_band, is_key_account, "
+        "created_at) VALUES (%s, %s, %s, %s, %s, %s, '', false, now()) "
+        "ON CONFLICT (lower(domain)) WHERE NOT domain = '' DO NOTHING",
         [
             (
                 f"{WORDS[n % 16]} {WORDS[n // 16 % 16]} {n}",

@@ -147,6 +147,25 @@ CELERY_TIMEZONE = TIME_ZONE
 # 16 = two working days, the usual 24–48 h MQL window without counting nights and weekends.
 FUNNEL_DEFAULT_ACCEPT_HOURS = env.env_int("FUNNEL_DEFAULT_ACCEPT_HOURS", 16, minimum=1)
 
+# E-mail (the insight digest): printed to the console by default, written to files under EMAIL_FILE_PATH when
+# it is set, sent by SMTP with EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and the EMAIL_* below.
+EMAIL_FILE_PATH = env.env_str("EMAIL_FILE_PATH", "")
+EMAIL_BACKEND = env.env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.filebased.EmailBackend"
+    if EMAIL_FILE_PATH
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = env.env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env.env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env.env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env.env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env.env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env.env_int("EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = env.env_str("DEFAULT_FROM_EMAIL", "crm@localhost")
+# The site's address as people reach it, for links in e-mails.
+SITE_URL = env.env_url("SITE_URL", schemes=("http", "https"), default="http://127.0.0.1:8000")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiTokenAuthentication",
@@ -185,6 +204,9 @@ SPECTACULAR_SETTINGS = {
         "TouchKindEnum": "crm.choices.TouchKind",
         "CollateralKindEnum": "crm.choices.CollateralKind",
         "CollateralStatusEnum": "crm.choices.CollateralStatus",
+        "TagKindEnum": "crm.choices.TagKind",
+        "TagStatusEnum": "crm.choices.TagStatus",
+        "SegmentEnum": "crm.choices.Segment",
     },
 }
 

@@ -5,11 +5,17 @@ from django.core.exceptions import ValidationError
 from config.admin import ReadOnlyAdmin
 from config.fields import JSONFormField
 from funnel.models import (
+    AgendaItem,
     ApprovalRequest,
     AttributionCredit,
     DefinitionCrossing,
+    Digest,
+    DigestCount,
+    DigestDelivery,
     Handoff,
     HandoffRule,
+    InsightResponse,
+    JointMeeting,
     LeadDefinition,
     LeadDefinitionVersion,
     Purchase,
@@ -148,3 +154,38 @@ class ScoreChangeCursorAdmin(ReadOnlyAdmin):
 class ReassignmentAdmin(ReadOnlyAdmin):
     list_display = ["lead", "from_owner", "to_owner", "actor", "occurred_at"]
     raw_id_fields = ["lead"]
+
+
+@admin.register(Digest)
+class DigestAdmin(ReadOnlyAdmin):
+    """Digests are computed by the weekly job (or "Recompute" on the Insights page) from the call reports."""
+
+    list_display = ["period_kind", "period_start", "report_count", "computed_at"]
+    list_filter = ["period_kind"]
+
+
+@admin.register(DigestCount)
+class DigestCountAdmin(ReadOnlyAdmin):
+    list_display = ["digest", "dimension", "value", "tag", "count", "previous_count"]
+
+
+@admin.register(DigestDelivery)
+class DigestDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["digest", "recipient", "sent_at"]
+
+
+@admin.register(InsightResponse)
+class InsightResponseAdmin(ReadOnlyAdmin):
+    list_display = ["tag", "collateral", "campaign", "created_by", "created_at"]
+
+
+@admin.register(JointMeeting)
+class JointMeetingAdmin(ReadOnlyAdmin):
+    """Meetings and their agendas are made on the joint meeting page, from the data."""
+
+    list_display = ["held_on", "title", "opportunity_threshold", "agenda_generated_at"]
+
+
+@admin.register(AgendaItem)
+class AgendaItemAdmin(ReadOnlyAdmin):
+    list_display = ["meeting", "position", "kind", "title"]

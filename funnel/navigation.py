@@ -33,8 +33,13 @@ SLA = NavItem("SLA", "sla-breaches", "clock")
 CAMPAIGNS = NavItem("Campaigns", "campaign-list", "target")
 SCORING = NavItem("Scoring", "scoring", "sliders-horizontal")
 COLLATERAL = NavItem("Collateral", "collateral", "file-text")
+INSIGHTS = NavItem("Insights", "insights", "chart-column")
+COMPANIES = NavItem("Companies", "company-list", "house")
 CONFIGURATION = NavItem("Configuration", "admin:index", "settings")
 SYSTEM = NavItem("System status", "system-status", "activity")
+WHO_TO_CALL = NavItem("Who to call", "directory", "user")
+JOINT_MEETING = NavItem("Joint meeting", "meeting-list", "users")
+TAXONOMY = NavItem("Taxonomies", "taxonomy", "bookmark")
 
 MANAGER_NAV = [
     DASHBOARD,
@@ -44,34 +49,52 @@ MANAGER_NAV = [
     HANDOFFS,
     BOARD,
     LEADS,
+    COMPANIES,
     CAMPAIGNS,
+    INSIGHTS,
+    JOINT_MEETING,
+    TAXONOMY,
     SCORING,
     COLLATERAL,
     DEFINITIONS,
     RULES,
 ]
 NAVIGATION: dict[str, list[NavItem]] = {
-    Role.SALES_REP: [HOME, NavItem("My leads", "lead-list", "list", "mine=true"), BOARD, CALL_REPORTS, COLLATERAL],
+    Role.SALES_REP: [
+        HOME,
+        NavItem("My leads", "lead-list", "list", "mine=true"),
+        BOARD,
+        COMPANIES,
+        CALL_REPORTS,
+        COLLATERAL,
+    ],
     Role.SDR: [
         HOME,
         NavItem("Mid-funnel", "lead-list", "list", "stage=interest&stage=consideration&stage=intent"),
         BOARD,
         NavItem("Both teams' queues", "handoff-inbox", "send"),
+        COMPANIES,
         CALL_REPORTS,
     ],
-    Role.MARKETER: [HOME, LEADS, BOARD, CAMPAIGNS, SCORING, COLLATERAL, DEFINITIONS, RULES],
+    Role.MARKETER: [HOME, LEADS, BOARD, COMPANIES, CAMPAIGNS, INSIGHTS, SCORING, COLLATERAL, DEFINITIONS, RULES],
     Role.SALES_MANAGER: MANAGER_NAV,
     Role.MARKETING_MANAGER: MANAGER_NAV,
     Role.REVENUE_LEADER: MANAGER_NAV,
-    Role.ADMIN: [DASHBOARD, LEADS, DEFINITIONS, RULES, CONFIGURATION, SYSTEM],
+    Role.ADMIN: [DASHBOARD, LEADS, COMPANIES, DEFINITIONS, RULES, TAXONOMY, CONFIGURATION, SYSTEM],
     Role.INTEGRATION: [LEADS],
 }
+
+
+# Everyone's: the "who to call" directory answers for every role.
+for _items in NAVIGATION.values():
+    if WHO_TO_CALL not in _items:
+        _items.append(WHO_TO_CALL)
 
 
 def navigation_for(user) -> list[NavItem]:
     if not user.is_authenticated:
         return []
-    return NAVIGATION.get(Role.ADMIN if user.is_superuser else user.role, [HOME, LEADS])
+    return NAVIGATION.get(Role.ADMIN if user.is_superuser else user.role, [HOME, LEADS, WHO_TO_CALL])
 
 
 def navigation(request) -> dict:

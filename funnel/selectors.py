@@ -3,7 +3,6 @@
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.models import User
-from crm.models import CallReport
 from funnel.models import (
     ApprovalRequest,
     Handoff,
@@ -93,8 +92,3 @@ def approval_request_list(*, user: User) -> QuerySet[ApprovalRequest]:
         .annotate(lead_full_access=Exists(full))
         .select_related("requested_by", "decided_by", "rule", "lead", "lead__owner")
     )
-
-
-def call_report_list(*, lead_id: int) -> QuerySet[CallReport]:
-    """Call reports of one lead; the caller has checked the lead is visible."""
-    return CallReport.objects.filter(lead_id=lead_id).select_related("author")

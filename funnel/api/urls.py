@@ -1,8 +1,19 @@
 from django.urls import path
 
 from config.routers import Router
-from funnel.api import collateral_views, definition_views, handoff_views, lead_views, reassign_views, rule_views
+from funnel.api import (
+    call_report_views,
+    collateral_views,
+    definition_views,
+    directory_views,
+    handoff_views,
+    lead_views,
+    reassign_views,
+    rule_views,
+)
 from funnel.attribution.api import CampaignPerformanceView
+from funnel.insight.api import DigestViewSet, InsightResponseViewSet
+from funnel.meetings.api import JointMeetingViewSet
 from funnel.simulation.api import ScoringPreviewViewSet
 
 router = Router()
@@ -16,9 +27,14 @@ router.register("handoff-rules", rule_views.HandoffRuleViewSet, basename="handof
 router.register("stages", rule_views.StageViewSet, basename="stage")
 router.register("scoring-previews", ScoringPreviewViewSet, basename="scoring-preview")
 router.register("reassignments", reassign_views.ReassignmentViewSet, basename="reassignment")
+router.register("call-reports", call_report_views.CallReportViewSet, basename="call-report")
 router.register("collateral-uses", collateral_views.CollateralUseViewSet, basename="collateral-use")
+router.register("digests", DigestViewSet, basename="digest")
+router.register("insight-responses", InsightResponseViewSet, basename="insight-response")
+router.register("joint-meetings", JointMeetingViewSet, basename="joint-meeting")
 
 urlpatterns = [
     *router.urls,
     path("campaign-performance/", CampaignPerformanceView.as_view(), name="campaign-performance"),
+    path("directory/lookup/", directory_views.DirectoryLookupView.as_view(), name="directory-lookup"),
 ]

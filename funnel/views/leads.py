@@ -8,17 +8,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.choices import Role
 from accounts.selectors import user_list
 from config.errors import DomainError
-from funnel import forms, selectors
-from funnel.services import approvals, intake, touches, transitions
+from funnel import call_report_selectors, forms, selectors
+from funnel.directory import directory_for_lead
+from funnel.services import approvals, intake, transitions
 from funnel.services.config import funnel_config
 from funnel.services.reassign import REASSIGNERS
 from funnel.templatetags import ui
+from funnel.views.call_report_form import call_report_context, call_report_form, call_report_submit
 from funnel.views.common import error_message
 from funnel.views.lead_marketing import marketing_context
 from leads import selectors as lead_selectors
@@ -122,10 +123,11 @@ def _lead_page(
         "history": _history(request, lead),
         "handoffs": selectors.handoff_list(user=request.user).filter(lead_id=lead.pk).select_related("reject_reason"),
         "approvals": selectors.approval_request_list(user=request.user).filter(lead_id=lead.pk),
-        "call_reports": selectors.call_report_list(lead_id=lead.pk)[:20],
-        "call_report_form": call_report_form or forms.CallReportForm(initial={"occurred_on": timezone.localdate()}),
+        "call_reports": call_report_selectors.call_report_list_of_lead(lead_id=lead.pk)[:20],
+        **_call_report_context(request, lead, call_report_form),
         **marketing_context(lead),
         **_give_context(request, lead),
+        "who_to_call": directory_for_lead(lead),
     }
     return render(request, "funnel/lead_detail.html", context, status=status)
 
@@ -226,13 +228,14 @@ def lead_approval_ask(request, lead_id: int):
 @require_POST
 def lead_call_report(request, lead_id: int):
     lead = _lead(request, lead_id, lead_selectors.lead_get_in_full)
-    form = forms.CallReportForm(request.POST)
-    if not form.is_valid():
-        return _lead_page(request, lead, call_report_form=form, status=400)
-    try:
-        touches.call_report_log(author=request.user, lead=lead, **form.cleaned_data)
-    except ValidationError as exc:
-        form.add_error(None, exc)
+    form = call_report_form(subject=lead, data=request.POST)
+    if not call_report_submit(request, form, lead=lead):
         return _lead_page(request, _lead(request, lead_id), call_report_form=form, status=400)
-    messages.success(request, "Call report logged.")
     return redirect("lead-detail", lead_id=lead.pk)
+
+
+def _call_report_context(request, lead: Lead, form) -> dict:
+    """The call report form, for those who may log one (who see the lead in full)."""
+    if not lead.full_access:
+        return {}
+    return call_report_context(form=form or call_report_form(subject=lead), author=request.user)

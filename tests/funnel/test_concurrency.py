@@ -9,7 +9,7 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from funnel.exceptions import LeadBusy
+from funnel.exceptions import IllegalMove, LeadBusy
 from funnel.models import Handoff, SlaBreach, Transition
 from funnel.services.sla import handoff_sla_breaches_record
 from funnel.services.transitions import lead_transition
@@ -55,7 +55,9 @@ def test_two_users_moving_one_lead_exactly_one_wins(make_lead, people, attempt):
 
     results = run_together(mover(people["marketer"]), mover(people["marketing_manager"]))
     wins = [r for r in results if isinstance(r, Transition)]
-    losses = [r for r in results if isinstance(r, LeadBusy)]
+    # The loser either found the lead locked, or (on a loaded machine) read it after the winner committed and
+    # was told it is already at interest: never a second move.
+    losses = [r for r in results if isinstance(r, LeadBusy | IllegalMove)]
     assert (len(wins), len(losses)) == (1, 1), results
     assert Transition.objects.filter(lead=lead, to_stage="interest").count() == 1
 

@@ -36,3 +36,35 @@ def test_the_demo_builds_a_marketing_year_that_tells_its_story_and_a_second_run_
     touches = Touch.objects.count()
     call_command("demo_data")
     assert Touch.objects.count() == touches
+
+
+def test_the_demo_builds_a_sales_year_whose_digest_agenda_and_directory_tell_its_story(funnel_defaults, capsys):
+    from django.utils import timezone
+
+    from crm.models import AccountReview, ActionItem, CallReport, CallReportTag, Company, Responsibility, Tag
+    from funnel.insight.models import Digest, DigestCount
+    from funnel.meetings.models import AgendaItem, JointMeeting
+
+    call_command("demo_data")
+    out = capsys.readouterr().out
+    reports = CallReport.objects.count()
+    assert reports > 700 and CallReportTag.objects.count() > 2 * reports
+    assert Tag.objects.get(kind="competitor", slug="zoho").status == "suggested"  # a rep's suggestion to curate
+    assert Company.objects.filter(is_key_account=True, key_account_tier=1).count() == 2
+    # The digest surfaces the recurring objection and competitor; the suggested term is never counted.
+    digest = Digest.objects.filter(period_kind="week").order_by("-period_start").first()
+    top = DigestCount.objects.filter(digest=digest, dimension="all", tag__kind="objection").order_by("-count")[0]
+    assert f"leads with {top.tag.label} ({top.count} times)" in out
+    assert not DigestCount.objects.filter(tag__slug="zoho").exists()
+    # An overdue action item from Northwind's review, and the Acme review old enough to be on the agenda.
+    overdue = ActionItem.objects.get(title="Draft the Rotterdam case study")
+    assert overdue.status == "open" and overdue.due_on < timezone.localdate()
+    assert AccountReview.objects.count() == 2
+    upcoming = JointMeeting.objects.order_by("-held_on").first()
+    kinds = set(AgendaItem.objects.filter(meeting=upcoming).values_list("kind", flat=True))
+    assert {"carried_action", "opportunity", "objection", "competitor", "unreviewed_account"} <= kinds
+    carried = AgendaItem.objects.get(meeting=upcoming, kind="carried_action")
+    assert carried.action_item.title == "Refresh the price objection handling sheet"
+    assert Responsibility.objects.count() == 8
+    call_command("demo_data")
+    assert CallReport.objects.count() == reports and Responsibility.objects.count() == 8

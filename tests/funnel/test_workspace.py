@@ -30,7 +30,11 @@ MANAGER_LABELS = (
     "Handoffs",
     "Board",
     "Leads",
+    "Companies",
     "Campaigns",
+    "Insights",
+    "Joint meeting",
+    "Taxonomies",
     "Scoring",
     "Collateral",
     "Definitions",
@@ -41,15 +45,33 @@ MANAGER_LABELS = (
 @pytest.mark.parametrize(
     ("who", "labels"),
     [
-        ("rep", ["My queue", "My leads", "Board", "Call reports", "Collateral"]),
-        ("sdr", ["My queue", "Mid-funnel", "Board", "Both teams' queues", "Call reports"]),
-        ("marketer", ["My queue", "Leads", "Board", "Campaigns", "Scoring", "Collateral", "Definitions", "Rules"]),
+        ("rep", ["My queue", "My leads", "Board", "Companies", "Call reports", "Collateral"]),
+        ("sdr", ["My queue", "Mid-funnel", "Board", "Both teams' queues", "Companies", "Call reports"]),
+        (
+            "marketer",
+            [
+                "My queue",
+                "Leads",
+                "Board",
+                "Companies",
+                "Campaigns",
+                "Insights",
+                "Scoring",
+                "Collateral",
+                "Definitions",
+                "Rules",
+            ],
+        ),
         ("sales_manager", [*MANAGER_LABELS]),
         ("leader", [*MANAGER_LABELS]),
-        ("admin", ["Dashboard", "Leads", "Definitions", "Rules", "Configuration", "System status"]),
+        (
+            "admin",
+            ["Dashboard", "Leads", "Companies", "Definitions", "Rules", "Taxonomies", "Configuration", "System status"],
+        ),
     ],
 )
 def test_each_role_gets_its_navigation_on_every_page(client, people, who, labels):
+    labels = [*labels, "Who to call"]  # every role's last item
     assert [item.label for item in navigation_for(people[who])] == labels
     client.force_login(people[who])
     page = client.get(reverse("rule-list")).content.decode()

@@ -9,6 +9,7 @@ from accounts.demo import DEMO_PASSWORD, PEOPLE, seed_integration_token, seed_pe
 from crm.demo import seed_companies
 from funnel.demo import STORY, seed_funnel
 from funnel.demo_marketing import seed_marketing
+from funnel.demo_sales import seed_sales
 
 
 class Command(BaseCommand):
@@ -19,11 +20,12 @@ class Command(BaseCommand):
         companies = seed_companies()
         leads = seed_funnel(users)
         marketing = seed_marketing(users)
+        sales = seed_sales(users)
         self.stdout.write(f"Demo data: {len(users)} users, {len(companies)} companies, {leads} new leads.")
         token = seed_integration_token(users["bot"])
         if token:
             self.stdout.write(f"Demo integration token for user 'bot' (shown once): {token}")
-        for line in [*STORY, *marketing]:
+        for line in [*STORY, *marketing, *sales]:
             self.stdout.write(line)
         self.stdout.write(f"Demo logins (every password is {DEMO_PASSWORD!r}):")
         for username, first, last, role, team, _ in PEOPLE:

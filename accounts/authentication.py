@@ -26,7 +26,8 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
 
 
 class TokenScopePermission(permissions.BasePermission):
-    """Session users are limited by their role only; a token also needs `write` for unsafe methods."""
+    """Session users are limited by their role only; a token also needs `read` to read and `write` for unsafe
+    methods. DRF builds the permission per request, so the refusal can name the scope that was missing."""
 
     message = "This API token lacks the 'write' scope."
 
@@ -35,6 +36,7 @@ class TokenScopePermission(permissions.BasePermission):
         if token is None or not hasattr(token, "scopes"):
             return True
         needed = TokenScope.READ if request.method in permissions.SAFE_METHODS else TokenScope.WRITE
+        self.message = f"This API token lacks the '{needed}' scope."
         return needed in token.scopes
 
 

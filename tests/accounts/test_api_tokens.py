@@ -61,6 +61,13 @@ def test_read_scope_cannot_write(token_client_for, people):
     assert response.json()["detail"] == "This API token lacks the 'write' scope."
 
 
+def test_write_scope_cannot_read_and_the_refusal_names_the_read_scope(token_client_for, people):
+    client = token_client_for(people["integration"], scopes=[TokenScope.WRITE])
+    response = client.get("/api/v1/tokens/")
+    assert response.status_code == 403
+    assert response.json()["detail"] == "This API token lacks the 'read' scope."
+
+
 def test_create_through_api_shows_secret_once_then_revoke(client_for, people):
     client = client_for(people["integration"])
     created = client.post("/api/v1/tokens/", {"name": "crm sync", "scopes": ["read", "write"]}, format="json")

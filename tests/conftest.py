@@ -198,6 +198,22 @@ def rule(people):
     return rule_maker(people)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cache_of_this_worker():
+    """`run.py test` runs pytest-xdist workers side by side, each with its own test database but one Redis: each
+    worker's cache keys get their own prefix, so one never reads (or clears) a report built from another's data.
+    Set in the handler's settings, which every thread's (a live server's too) connection is made from; this
+    thread's connection, made already, is dropped so that it is made again with the prefix."""
+    from django.core.cache import caches
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        caches.settings["default"]["KEY_PREFIX"] = f"test-{worker}"
+        if hasattr(caches._connections, "default"):
+            del caches["default"]
+    yield
+
+
 @pytest.fixture(autouse=True)
 def _fresh_campaign_report():
     """The campaign list's cached report lives in Redis, across tests: each test starts without one."""

@@ -70,8 +70,11 @@ def test_concurrent_api_moves_give_one_201_and_one_409(make_lead, people):
         client.force_login(people[who])
         clients.append(client)
 
+    # Both clients say which stage they saw: whether the loser meets the winner's lock or reads the lead after the
+    # winner committed (a loaded machine), it is told the lead changed under it, never "already at interest".
     def post(client):
-        return lambda: client.post(f"/api/v1/leads/{lead.pk}/transition/", {"to_stage": "interest"}, format="json")
+        body = {"from_stage": "awareness", "to_stage": "interest"}
+        return lambda: client.post(f"/api/v1/leads/{lead.pk}/transition/", body, format="json")
 
     responses = run_together(*(post(c) for c in clients))
     assert sorted(r.status_code for r in responses) == [201, 409]

@@ -1,13 +1,16 @@
 from datetime import time
+from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from accounts.choices import MANAGER_ROLES, Function, Role, TokenScope
+
+MAX_ROUTING_WEIGHT = 10
 
 
 def _weekdays() -> list[int]:
@@ -58,12 +61,35 @@ class User(AbstractUser):
     manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="direct_reports")
     title = models.CharField(max_length=100, blank=True)
     phone = models.CharField(max_length=40, blank=True)
+    # Routing: a share of the team's leads in proportion to the weight (a new rep 0.5, a senior 2), never more
+    # pending handoffs than the cap, nothing at all while paused or out of office.
+    routing_weight = models.DecimalField(max_digits=4, decimal_places=2, default=Decimal(1))
+    routing_cap = models.PositiveIntegerField(
+        null=True, blank=True, help_text="At most this many handoffs awaiting their answer; empty = no cap."
+    )
+    routing_paused = models.BooleanField(default=False)
+    # Working hours: each blank falls back to the team's calendar.
+    time_zone = models.CharField(max_length=64, blank=True, help_text="IANA name; blank = the team's.")
+    work_days = ArrayField(models.PositiveSmallIntegerField(), null=True, blank=True)
+    work_starts = models.TimeField(null=True, blank=True)
+    work_ends = models.TimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["username"]
         constraints = [
             models.CheckConstraint(condition=Q(role__in=Role.values), name="user_role_valid"),
             models.CheckConstraint(condition=~Q(manager=models.F("id")), name="user_not_own_manager"),
+            models.CheckConstraint(
+                condition=Q(routing_weight__gt=0, routing_weight__lte=MAX_ROUTING_WEIGHT), name="user_weight_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(work_days__isnull=True) | Q(work_days__contained_by=[0, 1, 2, 3, 4, 5, 6]),
+                name="user_work_days_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(work_starts__isnull=True) | Q(work_ends__isnull=True) | Q(work_ends__gt=F("work_starts")),
+                name="user_hours_ordered",
+            ),
         ]
 
     @property
@@ -77,6 +103,32 @@ class User(AbstractUser):
     @property
     def is_administrator(self) -> bool:
         return self.role == Role.ADMIN or self.is_superuser
+
+
+class OutOfOffice(models.Model):
+    """A period a person is away: routing skips them and their pending handoffs go to the delegate (or back to
+    their team). Set by the person or their manager; ending it early shortens `ends_at`."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="absences")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    delegate = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="delegations")
+    note = models.CharField(max_length=200, blank=True)
+    set_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    # When the pending handoffs were last handed on: the sweep does it once per absence.
+    rerouted_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+        indexes = [models.Index(fields=["user", "ends_at"], name="absence_user_end")]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="absence_ends_after_start"),
+            models.CheckConstraint(condition=~Q(delegate=F("user")), name="absence_not_own_delegate"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} away {self.starts_at:%Y-%m-%d} – {self.ends_at:%Y-%m-%d}"
 
 
 class ApiToken(models.Model):

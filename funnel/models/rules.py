@@ -103,6 +103,9 @@ class RoutingCursor(models.Model):
 
     team = models.OneToOneField("accounts.Team", primary_key=True, on_delete=models.CASCADE)
     position = models.PositiveBigIntegerField(default=0)
+    # Smooth weighted round-robin: each member's running credit ({"user id": credit}); the person with the most
+    # credit among those available wins and pays back the total weight, so shares follow the weights.
+    credits = models.JSONField(default=dict)
 
     def __str__(self) -> str:
         return f"{self.team} at {self.position}"

@@ -28,6 +28,9 @@ class Transition(models.Model):
     )
     rule_results = models.JSONField(default=list)
     definition_versions = models.JSONField(default=list)
+    # Why the lead went to whom: the pool, every candidate with their weight and why any was skipped, the
+    # winner (funnel.routing.engine.Decision as a dict). Null when no rule routed the move.
+    routing = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
@@ -54,10 +57,16 @@ class Reassignment(models.Model):
     from_owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    to_owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # No new owner: the lead waits in its team's queue. No actor: a job did it (an absence began).
+    to_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     reason = models.CharField(max_length=500)
     occurred_at = models.DateTimeField()
+    routing = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["-occurred_at", "-id"]

@@ -2,6 +2,7 @@
 handoff and opens a new one when the owning function changes (with its SLA clocks)."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -15,6 +16,9 @@ from funnel.models import Handoff, HandoffRule, Stage, Transition
 from funnel.services.checks import Check, Effects
 from leads.choices import ParticipantRole
 from leads.models import Lead, LeadParticipant
+
+if TYPE_CHECKING:
+    from funnel.routing.services import Routed
 
 
 def pending_handoff(lead: Lead) -> Handoff | None:
@@ -53,8 +57,8 @@ def _due(rules: list[HandoffRule], field: str, start: datetime, team: Team | Non
     return min(dues) if dues else None
 
 
-def _open(lead, transition, stage, owner, rules, now) -> Handoff:
-    team = owner.team if owner is not None else None
+def _open(lead, transition, stage, owner, team_id, rules, now) -> Handoff:
+    team = owner.team if owner is not None else Team.objects.filter(pk=team_id).first()
     return Handoff.objects.create(
         lead=lead,
         transition=transition,
@@ -62,7 +66,7 @@ def _open(lead, transition, stage, owner, rules, now) -> Handoff:
         to_function=stage.owning_function,
         from_owner_id=lead.owner_id,
         to_owner=owner,
-        to_team_id=owner.team_id if owner else lead.team_id,
+        to_team_id=team_id,
         created_at=now,
         accept_due_at=_due(rules, "accept_within_hours", now, team, settings.FUNNEL_DEFAULT_ACCEPT_HOURS),
         first_touch_due_at=_due(rules, "first_touch_within_hours", now, team, None),
@@ -73,7 +77,7 @@ def after_move(
     lead: Lead,
     transition: Transition,
     stage: Stage,
-    owner: User | None,
+    routed: "Routed",
     actor: User | None,
     rules: list[HandoffRule],
     effects: Effects,
@@ -91,10 +95,12 @@ def after_move(
         approval.save(update_fields=["used_by"])
     handoff = None
     # A handoff is someone else receiving the lead across functions; an owner who keeps it has nobody to
-    # hand it to (routing decides whether the owner changes).
-    crosses = stage.owning_function != lead.owning_function and owner is not None and owner.pk != lead.owner_id
-    if crosses and not stage.is_outcome:
-        handoff = _open(lead, transition, stage, owner, rules, now)
+    # hand it to (routing decides whether the owner changes). A lead routed to a team's queue is handed to the
+    # team: whoever of them accepts it takes it.
+    owner = routed.owner
+    changes_hands = routed.queued or (owner is not None and owner.pk != lead.owner_id)
+    if stage.owning_function != lead.owning_function and changes_hands and not stage.is_outcome:
+        handoff = _open(lead, transition, stage, owner, routed.team_id, rules, now)
     from funnel.tasks import transition_notify  # tasks import services; importing here avoids the cycle
 
     transaction.on_commit(lambda: transition_notify.delay(transition.pk))

@@ -10,9 +10,10 @@ from django.utils import timezone
 from accounts.models import User
 from funnel.choices import HandoffStatus
 from funnel.exceptions import NotAllowed, NotPending
-from funnel.models import Handoff, RejectionReason
+from funnel.models import Handoff, Reassignment, RejectionReason
 from funnel.services.transitions import lead_transition
 from leads.choices import Stage as StageKey
+from leads.models import Lead
 
 
 def _lock_pending(handoff_id: int, actor: User) -> Handoff:
@@ -39,7 +40,25 @@ def handoff_accept(*, handoff_id: int, actor: User, at: datetime | None = None) 
         handoff = _lock_pending(handoff_id, actor)
         handoff.status, handoff.decided_at, handoff.decided_by = HandoffStatus.ACCEPTED, at or timezone.now(), actor
         handoff.save(update_fields=["status", "decided_at", "decided_by"])
+        if handoff.to_owner_id is None and actor.team_id == handoff.to_team_id:
+            _claim(handoff, actor, handoff.decided_at)
     return handoff
+
+
+def _claim(handoff: Handoff, actor: User, now: datetime) -> None:
+    """A team member accepting a lead that waited in their team's queue takes it: they become its owner, and
+    the history says so. (A manager accepting it leaves it queued for them to give to someone.)"""
+    Lead.objects.filter(pk=handoff.lead_id).update(owner=actor, team_id=actor.team_id, updated_at=now)
+    Handoff.objects.filter(pk=handoff.pk).update(to_owner=actor)
+    handoff.to_owner = actor
+    Reassignment.objects.create(
+        lead_id=handoff.lead_id,
+        from_owner=None,
+        to_owner=actor,
+        actor=actor,
+        reason=f"Took the lead from {handoff.to_team.name}'s queue by accepting handoff {handoff.pk}.",
+        occurred_at=now,
+    )
 
 
 def handoff_reject(*, handoff_id: int, actor: User, reason_code: str, note: str = "") -> Handoff:

@@ -22,7 +22,7 @@ from accounts.choices import Role
 from accounts.models import User
 from funnel.exceptions import NoOwner, NotAllowed
 from funnel.models import Stage, Transition
-from funnel.services import routing
+from funnel.routing import services as routing
 from funnel.services.checks import Check
 from funnel.services.config import funnel_config
 from leads import selectors as lead_selectors
@@ -45,17 +45,18 @@ def _check_named_owner(actor: User | None, owner: User) -> None:
         )
 
 
-def _route(actor: User | None, lead: Lead) -> tuple[User, Check | None]:
-    """The owner of a capture nobody named an owner for, and the routing check to record."""
+def _route(actor: User | None, lead: Lead, now: datetime) -> routing.Routed:
+    """The owner of a capture nobody named an owner for (or the team queue it waits in), and why."""
     if actor is not None and actor.role not in ROUTED_CAPTURERS:
-        return actor, None
+        return routing.Routed(actor, actor.team_id)
     rules = funnel_config().rules_for(None, INITIAL_STAGE)
-    owner, check = routing.route(rules, lead)
-    if owner is not None and check is not None and check.passed:
-        return owner, check
+    routed = routing.route(rules, lead, now=now)
+    if (routed.owner is not None and routed.check is not None) or routed.queued:
+        return routed
     campaign = lead.source_campaign
     if campaign is not None and campaign.owner_id and campaign.owner.is_active:
-        return campaign.owner, Check("capture", "routing", True, f"owned by {campaign.name}'s owner")
+        check = Check("capture", "routing", True, f"owned by {campaign.name}'s owner")
+        return routing.Routed(campaign.owner, campaign.owner.team_id, check)
     raise NoOwner(
         "Nobody would own this lead: name an owner, give a source campaign that has an owner, or ask an "
         f"administrator for a handoff rule that routes new leads (moves into {INITIAL_STAGE})."
@@ -100,10 +101,9 @@ def lead_create(*, actor: User | None, data: dict, owner: User | None = None, at
 
 def _write(lead: Lead, actor: User | None, owner: User | None, domain: str, company_name: str, now) -> None:
     lead.company = lead_services.company_resolve(domain=domain, name=company_name)
-    check = None
-    if owner is None:
-        owner, check = _route(actor, lead)
-    lead.owner, lead.team_id = owner, owner.team_id
+    routed = routing.Routed(owner, owner.team_id) if owner is not None else _route(actor, lead, now)
+    owner, check = routed.owner, routed.check
+    lead.owner, lead.team_id = owner, routed.team_id
     lead.save()
     Transition.objects.create(
         lead=lead,
@@ -114,7 +114,9 @@ def _write(lead: Lead, actor: User | None, owner: User | None, domain: str, comp
         reason="Captured",
         to_owner=owner,
         rule_results=[asdict(check)] if check else [],
+        routing=routed.decision.as_dict() if routed.decision else None,
     )
     if actor is not None and not lead_selectors.lead_list(user=actor).filter(pk=lead.pk, full_access=True).exists():
         # Raised inside the transaction, so the lead, its company and its history row are all rolled back.
-        raise NotAllowed(f"You would not be able to see a lead owned by {owner.get_username()}; pick an owner you see.")
+        who = owner.get_username() if owner else "nobody (it waits in a team queue)"
+        raise NotAllowed(f"You would not be able to see a lead owned by {who}; pick an owner you see.")

@@ -6,9 +6,10 @@ from django.db import transaction
 from accounts.choices import Function, Role
 from accounts.models import Team, User
 from config.validation import json_problems
-from funnel.engine import escalations, preconditions, routing
+from funnel.engine import escalations, preconditions
 from funnel.exceptions import NotAllowed
 from funnel.models import HandoffRule, LeadDefinition, Stage
+from funnel.routing import spec as routing
 from leads.choices import Stage as StageKey
 
 RULE_EDITORS = frozenset({Role.ADMIN, Role.REVENUE_LEADER, Role.SALES_MANAGER, Role.MARKETING_MANAGER})

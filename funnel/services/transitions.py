@@ -15,7 +15,8 @@ from funnel.choices import ApprovalStatus
 from funnel.engine import escalations, preconditions
 from funnel.exceptions import IllegalMove, LeadBusy, TransitionRefused
 from funnel.models import ApprovalRequest, HandoffRule, Stage, Transition
-from funnel.services import handoff_open, routing
+from funnel.routing import services as routing
+from funnel.services import handoff_open
 from funnel.services.checks import Check, Effects
 from funnel.services.config import FunnelConfig, funnel_config
 from funnel.services.context import build_context
@@ -136,7 +137,8 @@ def _check_reason(to_stage: str, reason: str) -> None:
         raise ValidationError({"reason": f"Moving a lead to {to_stage} needs a reason."})
 
 
-def _write(lead, to_stage, stage, owner, actor, reason, checks, ctx, now) -> Transition:
+def _write(lead, to_stage, stage, routed, actor, reason, checks, ctx, now) -> Transition:
+    owner = routed.owner
     transition = Transition.objects.create(
         lead=lead,
         from_stage=lead.stage,
@@ -150,12 +152,13 @@ def _write(lead, to_stage, stage, owner, actor, reason, checks, ctx, now) -> Tra
         definition_versions=[
             {"code": d.code, "version_id": d.version_id, "number": d.number} for d in ctx.used_definitions
         ],
+        routing=routed.decision.as_dict() if routed.decision else None,
     )
     Lead.objects.filter(pk=lead.pk).update(
         stage=to_stage,
         stage_entered_at=now,
         owner=owner,
-        team_id=owner.team_id if owner else lead.team_id,
+        team_id=routed.team_id,
         owning_function=stage.owning_function,
         outcome_reason=reason if to_stage in OUTCOMES else "",
         updated_at=now,
@@ -177,7 +180,8 @@ def lead_transition(
 
     In one transaction: locks the lead (LeadBusy/409 if another change holds it or it moved since
     `expected_from`, which defaults to the stage the caller read), checks the edge (IllegalMove), evaluates
-    every rule (TransitionRefused lists each failed check; nothing is written), routes the new owner, writes
+    every rule (TransitionRefused lists each failed check; nothing is written), routes the new owner (or the
+    team's queue when nobody can take it) and records why, writes
     the stage and an immutable Transition with every check's result and the definition versions used, adds
     escalation participants, consumes approvals and opens a handoff when the owning function changes.
     Notifications are scheduled on commit. `actor` None means the system (a job). `default_owner` takes the
@@ -195,12 +199,11 @@ def lead_transition(
         pending = handoff_open.pending_handoff(locked)
         checks += handoff_open.pending_handoff_checks(pending, actor)
         _refuse_if_failed(checks)
-        owner, routing_check = routing.route(rules, locked, default=default_owner, function=stage.owning_function)
-        if routing_check is not None:
-            checks.append(routing_check)
-            _refuse_if_failed(checks)
-        transition = _write(locked, to_stage, stage, owner, actor, reason, checks, ctx, now)
+        routed = routing.route(rules, locked, default=default_owner, function=stage.owning_function, now=now)
+        if routed.check is not None:
+            checks.append(routed.check)
+        transition = _write(locked, to_stage, stage, routed, actor, reason, checks, ctx, now)
         if to_stage == StageKey.PURCHASE:
             purchase_record(lead=locked, transition=transition)
-        handoff_open.after_move(locked, transition, stage, owner, actor, rules, effects, now, pending=pending)
+        handoff_open.after_move(locked, transition, stage, routed, actor, rules, effects, now, pending=pending)
     return transition

@@ -12,10 +12,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from accounts.choices import Role
 from accounts.models import Team, User
 from funnel import forms, selectors
-from funnel.engine import escalations, preconditions, routing
+from funnel.engine import escalations, preconditions
 from funnel.models import HandoffRule, LeadDefinition
+from funnel.routing import spec as routing
+from funnel.routing.services import ROUTABLE_ROLES
 from funnel.services import rules as rule_services
-from funnel.services.routing import ROUTABLE_ROLES
 from leads import criteria as conditions
 from leads.choices import Stage
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.choices import Role
 from crm.models import CallReport, CallReportTag, Tag
 from crm.services.directory import responsibility_create
-from funnel.engine.routing import describe_routing, validate_routing
+from funnel.routing.spec import describe_routing, validate_routing
 from tests.accounts.factories import UserFactory
 from tests.funnel.conftest import move
 
@@ -52,7 +52,7 @@ def test_a_move_to_sales_goes_to_the_directorys_rep(make_lead, people, to_sales)
     check = _routing(done)
     assert check["passed"] is True
     assert check["rule"] == "Directory to sales"
-    assert check["reason"] == f"routed to rep2 (the directory's rep for Enterprise · EMEA (line #{line.pk}))"
+    assert check["reason"] == f"Went to rep2 by the directory's rep for Enterprise · EMEA (line #{line.pk})."
 
 
 def test_the_key_account_and_reported_product_beat_the_segment(make_lead, people, to_sales, teams):
@@ -81,7 +81,9 @@ def test_nobody_in_the_directory_falls_back_to_round_robin_and_says_so(make_lead
     _line(people, segment="enterprise", marketer=people["marketer"])  # names no rep
     done = _to_intent(make_lead(segment="enterprise"), people)
     assert done.to_owner == people["sdr"]
-    assert _routing(done)["reason"] == ("routed to sdr (the directory names no rep for this lead; round-robin)")
+    assert _routing(done)["reason"].startswith(
+        "Went to sdr by weighted round-robin in Sales development (the directory names no rep for this lead)"
+    )
 
 
 def test_an_inactive_rep_falls_back_and_says_so(make_lead, people, to_sales, teams):
@@ -91,16 +93,16 @@ def test_an_inactive_rep_falls_back_and_says_so(make_lead, people, to_sales, tea
     gone.save()
     done = _to_intent(make_lead(segment="smb"), people)
     assert done.to_owner == people["sdr"]
-    assert _routing(done)["reason"] == "routed to sdr (the directory's rep gone is inactive; round-robin)"
+    assert _routing(done)["reason"].startswith(
+        "Went to sdr by weighted round-robin in Sales development (the directory's rep gone is inactive)"
+    )
 
 
 def test_without_a_fallback_team_the_owner_stays(make_lead, people, rule):
     rule("Directory, no fallback", to_stages=["interest"], routing={"kind": "directory"})
     done = move(make_lead(), "interest", people["marketer"])
     assert done.to_owner == people["marketer"]
-    assert _routing(done)["reason"] == (
-        "routed to marketer (the directory names no marketer for this lead; owner kept)"
-    )
+    assert _routing(done)["reason"] == "Stayed with marketer: the directory names no marketer for this lead."
 
 
 def test_directory_routing_is_validated_and_described(rule, people):

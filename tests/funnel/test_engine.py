@@ -3,8 +3,9 @@
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from funnel.engine import escalations, preconditions, routing
+from funnel.engine import escalations, preconditions
 from funnel.engine.preconditions import ActiveDefinition, Context
+from funnel.routing import spec as routing
 from leads import criteria as conditions
 
 LEAD = {
@@ -188,14 +189,8 @@ def test_routing_validation():
         "routing.map: must map 1 to 500 values of the field to user ids."
     ]
     assert routing.validate_routing({"kind": "lottery"}) == [
-        "routing.kind: 'lottery' is not a routing kind; use keep, round_robin, match or directory."
+        "routing.kind: 'lottery' is not a routing kind; use keep, round_robin, rules, match or directory."
     ]
-
-
-def test_round_robin_cycles_through_members():
-    members = [11, 12, 13]
-    assert [routing.round_robin_pick(members, p) for p in range(5)] == [11, 12, 13, 11, 12]
-    assert routing.round_robin_pick([], 4) is None
 
 
 def test_escalation_validation_and_trigger():

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from funnel.engine import escalations, preconditions, routing
+from funnel.engine import escalations, preconditions
+from funnel.routing import spec as routing
 from leads import criteria as conditions
 
 

@@ -178,17 +178,22 @@ def test_territory_routing_matches_then_falls_back(make_lead, people, rule):
     apac = move(make_lead(territory="APAC"), "interest", people["marketer"])
     assert emea.to_owner == people["rep2"]
     assert apac.to_owner == people["sdr"]
-    assert "no match for territory 'APAC'; round-robin" in apac.rule_results[-1]["reason"]
+    assert "by weighted round-robin in Sales development (no match for territory 'APAC')" in (
+        apac.rule_results[-1]["reason"]
+    )
 
 
-def test_routing_to_an_empty_team_refuses_the_move(make_lead, people, rule, teams):
+def test_routing_to_an_empty_team_moves_the_lead_into_the_teams_queue(make_lead, people, rule, teams):
     from tests.accounts.factories import TeamFactory
 
-    empty = TeamFactory(name="Nobody here")
+    empty = TeamFactory(name="Nobody here", manager=people["sales_manager"])
     rule("To nobody", to_stages=["interest"], routing={"kind": "round_robin", "team": empty.pk})
-    failed = refused(make_lead(), "interest", people["marketer"])
-    assert failed[0]["check"] == "routing"
-    assert failed[0]["reason"] == "no active rep, SDR or marketer to route to"
+    lead = make_lead()
+    done = move(lead, "interest", people["marketer"])
+    lead.refresh_from_db()
+    assert (done.to_owner, lead.owner, lead.team_id) == (None, None, empty.pk)
+    assert done.routing["queued"] is True
+    assert done.rule_results[-1]["reason"] == "Nobody in Nobody here could take it, so it waits in Nobody here's queue."
 
 
 def test_escalation_above_threshold_involves_the_revenue_leader(make_lead, people, rule):

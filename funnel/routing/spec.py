@@ -1,8 +1,14 @@
-"""Routing specs of handoff rules — who owns the lead after the move. Shape validation and the pure choice;
-the service loads the team members and locks the round-robin cursor.
+"""Routing specs of handoff rules — who owns the lead after the move. Shape validation and description; the
+engine makes the choice and the service loads the people and locks the team's cursor. A team is a routing
+pool: its members' weights, caps and pauses are set on them (accounts.User.routing_*).
 
     {"kind": "keep"}                                          the owner stays
-    {"kind": "round_robin", "team": 7}                        next active member of team 7, in turn
+    {"kind": "round_robin", "team": 7}                        weighted round-robin over team 7's members
+                                                              who are available (not away, paused or at cap)
+    {"kind": "rules", "routes": [{"when": {"conditions": [...]}, "team": 7}, ...], "fallback_team": 9}
+                                                              the first route whose criteria (the language of
+                                                              definitions) the lead meets names the pool; no
+                                                              match: fallback_team, else the owner stays
     {"kind": "match", "field": "territory", "map": {"EMEA": 12, "NA-East": 14}, "fallback_team": 7}
                                                               the user mapped to the lead's territory (or segment),
                                                               else round-robin in fallback_team, else keep
@@ -13,10 +19,10 @@ the service loads the team members and locks the round-robin cursor.
                                                               else keep
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 from config.pagination import MAX_ID
-from leads.criteria import shown
+from leads.criteria import describe, shown, validate_criteria
 
 MATCH_FIELDS = ("territory", "segment", "industry")
 # Which of the directory's people takes a lead, by the function owning the stage it moves into.
@@ -24,6 +30,7 @@ DIRECTORY_ROLES = {"sales": "rep", "marketing": "marketer", "shared": "liaison"}
 
 
 MAX_MAP_ENTRIES = 500
+MAX_ROUTES = 50
 
 
 def _is_id(value: object) -> bool:
@@ -38,6 +45,21 @@ def _valid_map(mapping: object) -> bool:
     )
 
 
+def _validate_routes(routes: object) -> list[str]:
+    if not isinstance(routes, list) or not 0 < len(routes) <= MAX_ROUTES:
+        return [f"routing.routes: must list 1 to {MAX_ROUTES} routes, each {{when, team}}."]
+    errors = []
+    for i, route in enumerate(routes):
+        where = f"routing.routes[{i}]"
+        if not isinstance(route, Mapping) or set(route) != {"when", "team"}:
+            errors.append(f"{where}: must have exactly the keys when and team.")
+            continue
+        if not _is_id(route["team"]):
+            errors.append(f"{where}.team: must be a team id.")
+        errors += [f"{where}.when: {problem}" for problem in validate_criteria(route["when"])]
+    return errors
+
+
 def validate_routing(spec: object) -> list[str]:
     if not isinstance(spec, Mapping):
         return ["routing: must be an object."]
@@ -45,11 +67,12 @@ def validate_routing(spec: object) -> list[str]:
     allowed = {
         "keep": {"kind"},
         "round_robin": {"kind", "team"},
+        "rules": {"kind", "routes", "fallback_team"},
         "match": {"kind", "field", "map", "fallback_team"},
         "directory": {"kind", "fallback_team"},
     }
     if not isinstance(kind, str) or kind not in allowed:
-        return [f"routing.kind: {shown(kind)} is not a routing kind; use keep, round_robin, match or directory."]
+        return [f"routing.kind: {shown(kind)} is not a routing kind; use keep, round_robin, rules, match or directory."]
     extra = set(spec) - allowed[kind]
     if extra:
         return [f"routing: unknown key(s) {', '.join(sorted(extra))} for kind {kind}."]
@@ -60,7 +83,13 @@ def validate_routing(spec: object) -> list[str]:
             return [f"routing.field: must be one of {', '.join(MATCH_FIELDS)}."]
         if not _valid_map(spec.get("map")):
             return [f"routing.map: must map 1 to {MAX_MAP_ENTRIES} values of the field to user ids."]
-    if kind in ("match", "directory") and spec.get("fallback_team") is not None and not _is_id(spec["fallback_team"]):
+    if kind == "rules" and (problems := _validate_routes(spec.get("routes"))):
+        return problems
+    if (
+        kind in ("match", "directory", "rules")
+        and spec.get("fallback_team") is not None
+        and not _is_id(spec["fallback_team"])
+    ):
         return ["routing.fallback_team: must be a team id or null."]
     return []
 
@@ -75,9 +104,15 @@ def describe_routing(spec: Mapping, names: Mapping[int, str]) -> str:
     if kind == "keep":
         return "the owner stays"
     if kind == "round_robin":
-        return f"round-robin in {name(spec['team'])}"
+        return f"weighted round-robin in {name(spec['team'])}"
     fallback = spec.get("fallback_team")
     rest = f"; otherwise round-robin in {name(fallback)}" if fallback else "; otherwise the owner stays"
+    if kind == "rules":
+        routes = "; ".join(
+            f"if {' and '.join(describe(c) for c in r['when']['conditions']) or 'any lead'}: {name(r['team'])}"
+            for r in spec["routes"]
+        )
+        return f"{routes}{rest}"
     if kind == "directory":
         return f"the responsible person from the directory (rep, marketer or liaison by the stage's side){rest}"
     pairs = ", ".join(f"{value} → {name(user)}" for value, user in spec["map"].items())
@@ -87,9 +122,6 @@ def describe_routing(spec: Mapping, names: Mapping[int, str]) -> str:
 def referenced_ids(spec: Mapping) -> tuple[set[int], set[int]]:
     """(team ids, user ids) a valid spec refers to, so the service can check they exist."""
     teams = {spec[key] for key in ("team", "fallback_team") if spec.get(key)}
+    teams |= {route["team"] for route in spec.get("routes", [])}
     users = set(spec.get("map", {}).values())
     return teams, users
-
-
-def round_robin_pick(member_ids: Sequence[int], position: int) -> int | None:
-    return member_ids[position % len(member_ids)] if member_ids else None

@@ -2,7 +2,8 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from accounts import services
-from accounts.models import ApiToken, Notification, SavedView, Team, User, WorkerHeartbeat
+from accounts.models import ApiToken, Notification, OutOfOffice, SavedView, Team, User, WorkerHeartbeat
+from config.admin import ReadOnlyAdmin
 
 
 @admin.register(Team)
@@ -82,3 +83,10 @@ class SavedViewAdmin(admin.ModelAdmin):
     list_filter = ["page"]
     search_fields = ["name", "user__username"]
     autocomplete_fields = ["user"]
+
+
+@admin.register(OutOfOffice)
+class OutOfOfficeAdmin(ReadOnlyAdmin):
+    """Set by the person or their manager on the out-of-office and team pages, where what waits is handed on."""
+
+    list_display = ["user", "starts_at", "ends_at", "delegate", "set_by"]

@@ -17,10 +17,15 @@ PEOPLE = [
     ("rob", "Rob", "Romero", Role.SALES_REP, "Sales", "sam"),
     ("rae", "Rae", "Ruiz", Role.SALES_REP, "Sales", "sam"),
     ("sid", "Sid", "Singh", Role.SDR, "Sales development", "sam"),
+    ("ned", "Ned", "Novak", Role.SDR, "Sales development", "sam"),
+    ("tia", "Tia", "Tanaka", Role.SDR, "Sales development", "sam"),
     ("mark", "Mark", "Mendes", Role.MARKETER, "Marketing", "mia"),
     ("meg", "Meg", "Murphy", Role.MARKETER, "Marketing", "mia"),
     ("bot", "Website", "Sync", Role.INTEGRATION, "Revenue", None),
 ]
+# Routing settings worth discussing: a senior SDR at twice the share, a new one at half, a cap on handoffs
+# waiting for the rep who covers two territories.
+ROUTING = {"sid": {"routing_weight": 2}, "ned": {"routing_weight": "0.5"}, "rae": {"routing_cap": 6}}
 TEAMS = [
     ("Revenue", Function.SHARED, None, "rita"),
     ("Marketing", Function.MARKETING, "Revenue", "mia"),
@@ -58,6 +63,9 @@ def seed_people() -> dict[str, User]:
             User.objects.filter(username=username).update(manager=users[manager])
     for name, _, parent, manager in TEAMS:
         Team.objects.filter(name=name).update(parent=teams[parent] if parent else None, manager=users[manager])
+    for username, settings in ROUTING.items():
+        User.objects.filter(username=username).update(**settings)
+        users[username].refresh_from_db()
     return users
 
 

@@ -2,7 +2,8 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
-from accounts.models import ApiToken, Notification, SavedView, Team, User
+from accounts.choices import Role
+from accounts.models import ApiToken, Notification, OutOfOffice, SavedView, Team, User
 
 
 def user_list() -> QuerySet[User]:
@@ -54,3 +55,35 @@ def notification_list(*, user: User, unread_only: bool = False) -> QuerySet[Noti
 
 def saved_view_list(*, user: User, page: str) -> QuerySet[SavedView]:
     return SavedView.objects.filter(user=user, page=page)
+
+
+_MANAGED_CTE = """
+    WITH RECURSIVE tree(id) AS (
+        SELECT id FROM accounts_user WHERE id = %s
+        UNION
+        SELECT u.id FROM accounts_user u JOIN tree t ON u.manager_id = t.id
+    ),
+    teams(id) AS (
+        SELECT id FROM accounts_team WHERE manager_id = %s
+        UNION
+        SELECT c.id FROM accounts_team c JOIN teams p ON c.parent_id = p.id
+    )
+"""
+
+
+def managed_people_sql(*, user: User) -> RawSQL:
+    """Ids of `user`, everyone reporting to them (directly or not) and every member of a team they manage or of
+    a team below one, as a subquery: whom a manager answers for."""
+    sql = (
+        f"{_MANAGED_CTE} SELECT id FROM tree UNION SELECT u.id FROM accounts_user u JOIN teams ON u.team_id = teams.id"
+    )
+    return RawSQL(sql, [user.pk, user.pk])
+
+
+def absence_list(*, user: User) -> QuerySet[OutOfOffice]:
+    """Out-of-office periods `user` may see: their own, their reports' (managers), everyone's (revenue leaders
+    and administrators)."""
+    absences = OutOfOffice.objects.select_related("user", "delegate", "set_by")
+    if user.is_administrator or user.role == Role.REVENUE_LEADER:
+        return absences
+    return absences.filter(user_id__in=managed_people_sql(user=user))

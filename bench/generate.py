@@ -93,8 +93,8 @@ def ensure_people(cur: psycopg.Cursor) -> None:
     password = "!" + secrets.token_hex(20)  # Django's unusable-password form: nobody logs in as a bench owner
     user_sql = (
         "INSERT INTO accounts_user (password, is_superuser, username, first_name, last_name, email, is_staff, "
-        "is_active, date_joined, role, title, phone, team_id, manager_id) "
-        "VALUES (%s, false, %s, %s, 'Bench', %s, false, true, now(), %s, '', '', %s, %s) "
+        "is_active, date_joined, role, title, phone, team_id, manager_id, routing_weight, routing_paused, time_zone) "
+        "VALUES (%s, false, %s, %s, 'Bench', %s, false, true, now(), %s, '', '', %s, %s, 1, false, '') "
         "ON CONFLICT (username) DO NOTHING"
     )
     user_id = "SELECT id FROM accounts_user WHERE username = %s"

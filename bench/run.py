@@ -65,7 +65,9 @@ def redis_reachable(host: str = "127.0.0.1", port: int = 6379) -> bool:
 
 
 def server_env(workdir: Path, database_url: str) -> tuple[dict, str]:
-    env = {key: value for key, value in os.environ.items() if key not in ("DJANGO_SETTINGS_MODULE", "REDIS_URL")}
+    # A developer's shell may run Celery eagerly (the tests do); the server must publish as production does.
+    dropped = ("DJANGO_SETTINGS_MODULE", "REDIS_URL", "CELERY_TASK_ALWAYS_EAGER")
+    env = {key: value for key, value in os.environ.items() if key not in dropped}
     env |= {
         "DATABASE_URL": database_url,
         "DJANGO_SETTINGS_MODULE": "bench.bench_settings",

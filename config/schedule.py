@@ -42,6 +42,12 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute="*/5"),
         "options": {"expires": 240},
     },
+    "absences-reroute-due": {
+        # An out-of-office set ahead begins unattended: its person's waiting handoffs go to the delegate or team.
+        "task": "funnel.tasks.absences_reroute_due",
+        "schedule": crontab(minute="*/10"),
+        "options": {"expires": 540},
+    },
     "insight-digest-weekly": {
         # Marketing reads what sales heard last week (and month) on Monday morning: roll up, then deliver.
         "task": "funnel.tasks.insight_digest_weekly",

@@ -29,6 +29,7 @@ APPROVALS = NavItem("Approvals", "approval-list", "shield-check")
 HANDOFFS = NavItem("Handoffs", "handoff-inbox", "send")
 CALL_REPORTS = NavItem("Call reports", "call-report-list", "phone")
 TEAM = NavItem("Team", "team", "users")
+ROUTING = NavItem("Routing", "team-routing", "git-branch")
 SLA = NavItem("SLA", "sla-breaches", "clock")
 CAMPAIGNS = NavItem("Campaigns", "campaign-list", "target")
 SCORING = NavItem("Scoring", "scoring", "sliders-horizontal")
@@ -44,6 +45,7 @@ TAXONOMY = NavItem("Taxonomies", "taxonomy", "bookmark")
 MANAGER_NAV = [
     DASHBOARD,
     TEAM,
+    ROUTING,
     SLA,
     APPROVALS,
     HANDOFFS,

@@ -7,6 +7,7 @@ from funnel.attribution import selectors as attribution_selectors
 from funnel.attribution import services as attribution
 from funnel.attribution import weights
 from funnel.insight import services as insight
+from funnel.routing import absences
 from funnel.services import notifications, qualification, sla
 
 
@@ -47,3 +48,9 @@ def insight_digest_weekly(today: str | None = None) -> list[int]:
     """Last week's digest and its month(s), computed, then delivered; `today` (ISO) for a rerun of a past week."""
     day = date.fromisoformat(today) if today else timezone.localdate()
     return [digest.pk for digest in insight.digest_weekly_run(today=day)]
+
+
+@shared_task(name="funnel.tasks.absences_reroute_due")
+def absences_reroute_due() -> int:
+    """Hands on the pending handoffs of everyone whose out-of-office has begun (once per absence)."""
+    return absences.absences_reroute_due()

@@ -4,6 +4,7 @@ approvals, definitions, rules, the team page and call reports."""
 from django.urls import path, re_path
 
 from funnel.views import (
+    away,
     board,
     call_reports,
     campaigns,
@@ -18,6 +19,7 @@ from funnel.views import (
     leads,
     meetings,
     reviews,
+    routing,
     rules,
     scoring,
     taxonomy,
@@ -29,6 +31,11 @@ urlpatterns = [
     path("board/", board.board, name="board"),
     path("team/", team.team, name="team"),
     path("team/hand-over/", team.team_hand_over, name="team-hand-over"),
+    path("team/routing/", routing.routing_page, name="team-routing"),
+    path("team/routing/<int:user_id>/", routing.routing_person_update, name="team-routing-person"),
+    path("team/away/", away.team_away_set, name="team-away-set"),
+    path("me/away/", away.my_away, name="my-away"),
+    path("away/<int:absence_id>/end/", away.away_end, name="away-end"),
     path("sla/", handoffs.sla_breaches, name="sla-breaches"),
     path("call-reports/", call_reports.call_report_list, name="call-report-list"),
     path("companies/<int:company_id>/call-report/", call_reports.company_call_report, name="company-call-report"),

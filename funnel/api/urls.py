@@ -2,6 +2,7 @@ from django.urls import path
 
 from config.routers import Router
 from funnel.api import (
+    absence_views,
     call_report_views,
     collateral_views,
     definition_views,
@@ -9,6 +10,7 @@ from funnel.api import (
     handoff_views,
     lead_views,
     reassign_views,
+    routing_views,
     rule_views,
 )
 from funnel.attribution.api import CampaignPerformanceView
@@ -27,6 +29,7 @@ router.register("handoff-rules", rule_views.HandoffRuleViewSet, basename="handof
 router.register("stages", rule_views.StageViewSet, basename="stage")
 router.register("scoring-previews", ScoringPreviewViewSet, basename="scoring-preview")
 router.register("reassignments", reassign_views.ReassignmentViewSet, basename="reassignment")
+router.register("out-of-office", absence_views.AbsenceViewSet, basename="out-of-office")
 router.register("call-reports", call_report_views.CallReportViewSet, basename="call-report")
 router.register("collateral-uses", collateral_views.CollateralUseViewSet, basename="collateral-use")
 router.register("digests", DigestViewSet, basename="digest")
@@ -37,4 +40,7 @@ urlpatterns = [
     *router.urls,
     path("campaign-performance/", CampaignPerformanceView.as_view(), name="campaign-performance"),
     path("directory/lookup/", directory_views.DirectoryLookupView.as_view(), name="directory-lookup"),
+    path("routing/people/", routing_views.RoutingPeopleView.as_view(), name="routing-people"),
+    path("routing/people/<int:user_id>/", routing_views.RoutingPersonView.as_view(), name="routing-person"),
+    path("routing/share/", routing_views.RoutingShareView.as_view(), name="routing-share"),
 ]

@@ -11,7 +11,7 @@ is in hours the lead still goes to someone available rather than waiting for the
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 AWAY, PAUSED, AT_CAP, OFF_HOURS = "away", "paused", "at_cap", "off_hours"
@@ -33,7 +33,7 @@ class Person:
     def unavailable(self) -> tuple[str, str] | None:
         """(reason, detail) why nobody may route to this person now, else None (working hours aside)."""
         if self.away_until is not None:
-            return AWAY, f"out of office until {self.away_until:%Y-%m-%d %H:%M} UTC"
+            return AWAY, f"out of office until {self.away_until.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
         if self.paused:
             return PAUSED, "routing paused"
         if self.cap is not None and self.pending >= self.cap:

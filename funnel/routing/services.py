@@ -2,6 +2,7 @@
 door's transaction. A team is a pool; its cursor row is locked before anyone's availability or cap is read, so
 concurrent routings into one team take turns and never both see the same free slot."""
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,10 +19,14 @@ from funnel.routing import availability
 from funnel.routing.engine import Decision, direct_pick, weighted_pick
 from funnel.routing.spec import DIRECTORY_ROLES
 from funnel.services.checks import Check
-from leads.criteria import evaluate_criteria, lead_snapshot
+from leads.criteria import describe, evaluate_criteria, lead_snapshot
 from leads.models import Lead
 
 ROUTABLE_ROLES = (Role.SALES_REP, Role.SDR, Role.MARKETER)
+
+
+class TeamGone(Exception):
+    """A routing spec names a team that was deleted since it was saved."""
 
 
 @dataclass
@@ -39,9 +44,25 @@ class Routed:
         return self.decision is not None and self.decision.queued
 
 
+# A shadow rule asks where it would have routed: the same choice, without locking or advancing any cursor.
+_DRY_RUN: ContextVar[bool] = ContextVar("routing_dry_run", default=False)
+
+
 def _lock_pool(team_id: int) -> RoutingCursor:
-    cursor, _ = RoutingCursor.objects.get_or_create(team_id=team_id)
-    return RoutingCursor.objects.select_for_update().get(pk=cursor.pk)
+    if _DRY_RUN.get():
+        return _read_pool(team_id)
+    # Every move routed into a team runs this: one round trip once the cursor exists.
+    cursor = RoutingCursor.objects.select_for_update().filter(pk=team_id).first()
+    if cursor is None:
+        if not Team.objects.filter(pk=team_id).exists():  # a spec names teams by id; one may be deleted since
+            raise TeamGone(team_id)
+        RoutingCursor.objects.get_or_create(team_id=team_id)
+        cursor = RoutingCursor.objects.select_for_update().get(pk=team_id)
+    return cursor
+
+
+def _read_pool(team_id: int) -> RoutingCursor:
+    return RoutingCursor.objects.filter(team_id=team_id).first() or RoutingCursor(team_id=team_id)
 
 
 def _members(team_id: int) -> list[User]:
@@ -55,15 +76,18 @@ def _members(team_id: int) -> list[User]:
 def pool_route(team_id: int, now: datetime, *, how: str = "") -> tuple[User | None, Decision]:
     """Weighted round-robin over the team's available members; None with a queued decision when nobody is."""
     cursor = _lock_pool(team_id)
-    team = Team.objects.get(pk=team_id)
     members = _members(team_id)
+    team = members[0].team if members else Team.objects.filter(pk=team_id).first()
+    if team is None:
+        raise TeamGone(team_id)
     pool = {"team": team.pk, "name": team.name}
     decision, credits = weighted_pick(
         availability.people(members, now), cursor.credits, how=how or f"weighted round-robin in {team.name}", pool=pool
     )
     cursor.credits = {key: value for key, value in credits.items() if int(key) in {m.pk for m in members}}
     cursor.position += 1
-    cursor.save(update_fields=["credits", "position"])
+    if not _DRY_RUN.get():
+        cursor.save(update_fields=["credits", "position"])
     owner = next((m for m in members if decision.winner and m.pk == decision.winner["id"]), None)
     return owner, decision
 
@@ -98,16 +122,16 @@ def _fallback(spec: dict, lead: Lead, now: datetime, why: str, tried: Decision |
 
 
 def _ref(user: User | None) -> dict | None:
-    return {"id": user.pk, "name": user.get_username()} if user else None
+    return {"id": user.pk, "name": user.get_full_name() or user.get_username()} if user else None
 
 
 def _rules(spec: dict, lead: Lead, now: datetime) -> Routed:
     values = lead_snapshot(lead)
     for index, route in enumerate(spec["routes"]):
         if all(result.passed for result in evaluate_criteria(route["when"], values)):
-            team = Team.objects.filter(pk=route["team"]).first()
-            label = f"route {index + 1}"
-            owner, decision = pool_route(route["team"], now, how=f"{label}, weighted round-robin in {team.name}")
+            matched = " and ".join(describe(condition) for condition in route["when"]["conditions"])
+            owner, decision = pool_route(route["team"], now)
+            decision.how = f"route {index + 1} ({matched}), {decision.how}"
             return Routed(owner, route["team"], decision=decision)
     return _fallback(spec, lead, now, "no route matched", None)
 
@@ -162,19 +186,27 @@ def route(
     *,
     function: str | None = None,
     now: datetime | None = None,
+    dry_run: bool = False,
 ) -> Routed:
     """Who owns the lead after the move. Without a routing rule: `default` if given, else the owner. When
     nobody in the pool can take it the move still happens: the lead waits in the pool's queue and the team's
     manager is told (on commit). `function` owns the stage the lead moves into (the lead's own by default):
-    directory routing picks the person for that side."""
+    directory routing picks the person for that side. `dry_run` answers without changing anything."""
     rule = next((r for r in rules if r.routing.get("kind", "keep") != "keep"), None)
     if rule is None:
         owner = default or lead.owner
         return Routed(owner, owner.team_id if owner else lead.team_id)
-    routed = _decide(rule.routing, lead, function or lead.owning_function, now or timezone.now())
+    token = _DRY_RUN.set(dry_run)
+    try:
+        routed = _decide(rule.routing, lead, function or lead.owning_function, now or timezone.now())
+    except TeamGone as gone:
+        kept = Decision(how=f"team {gone.args[0]} no longer exists", winner=_ref(lead.owner), kept=True)
+        routed = Routed(lead.owner, lead.team_id, decision=kept)
+    finally:
+        _DRY_RUN.reset(token)
     sentence = routed.decision.sentence()
     routed.check = Check(rule.name, "routing", True, sentence, rule.pk)
-    if routed.queued:
+    if routed.queued and not dry_run:
         transaction.on_commit(lambda: queue_notify(lead.pk, routed.team_id, sentence))
     return routed
 

@@ -12,6 +12,7 @@ from accounts.selectors import user_list
 from config.errors import DomainError
 from funnel import forms, queues
 from funnel.services.reassign import REASSIGNERS, leads_reassign
+from funnel.views.away import team_absences
 from funnel.views.charts import workload_bars
 from funnel.views.common import error_message
 from leads.choices import Stage
@@ -34,6 +35,7 @@ def team(request):
         "people": [w.person for w in workload],
         "owners": user_list().exclude(role=Role.INTEGRATION).order_by("username"),
     }
+    context.update(team_absences(user=request.user))
     return render(request, "funnel/team.html", context)
 
 

@@ -28,6 +28,7 @@ SNAPSHOT = {
     "c_score": lambda: F("score"),
     "c_expected_value": lambda: F("expected_value"),
     "c_employees": lambda: F("company__employees"),
+    "c_size_band": lambda: Coalesce(F("company__size_band"), Value(""), output_field=CharField()),
     "c_segment": lambda: _either("segment", "company__segment"),
     "c_territory": lambda: _either("territory", "company__territory"),
     "c_industry": lambda: _either("industry", "company__industry"),
@@ -39,6 +40,7 @@ SNAPSHOT = {
     ),
     "c_source_campaign": lambda: Coalesce(Cast("source_campaign_id", CharField()), Value("")),
     "c_currency": lambda: F("currency"),
+    "c_key_account": lambda: F("company__is_key_account"),  # NULL without a company, as lead_snapshot's None
     "c_has_budget": lambda: F("has_budget"),
     "c_has_authority": lambda: F("has_authority"),
     "c_has_need": lambda: F("has_need"),

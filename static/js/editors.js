@@ -89,6 +89,31 @@ window.crmEditors = (() => {
     return { controls: [group], read };
   }
 
+  // A list of conditions as rows, with buttons that add a "field operator value" row or a BANT row. `name(n)`
+  // names row n for screen readers ("Condition 2", "Route 1, condition 2"); `buttonPrefix` tells apart the add
+  // buttons of several lists on one page ("Route 1: "). Returns the list, its buttons and a reader.
+  function conditionList(lang, conditions, { name, idBase, onChange, buttonPrefix = "" }) {
+    const list = el("ol", { class: "criteria-rows" });
+    const lowerFirst = (text) => `${text[0].toLowerCase()}${text.slice(1)}`;
+    const add = (condition) => {
+      const n = list.children.length + 1;
+      const row = el("li", { class: "criteria-row" });
+      const part = "facts" in condition
+        ? factsControls(lang, condition, name(n), `${idBase}-c${n}`, onChange)
+        : conditionControls(lang, condition, name(n), onChange);
+      row.read = part.read;
+      row.append(...part.controls, removeButton(`Remove ${lowerFirst(name(n))}`, row, onChange));
+      list.append(row);
+    };
+    const button = (text) => el("button", { type: "button", class: "secondary small", "aria-label": buttonPrefix ? `${buttonPrefix}${lowerFirst(text)}` : undefined }, text);
+    const addValue = button("Add a condition");
+    const addFacts = button("Add BANT facts");
+    conditions.forEach(add);
+    addValue.addEventListener("click", () => { add({ field: "score", op: "gte", value: 40 }); onChange(); list.lastChild.querySelector("select").focus(); });
+    addFacts.addEventListener("click", () => { add({ facts: [...lang.facts], at_least: 3 }); onChange(); });
+    return { list, buttons: el("div", { class: "actions" }, addValue, addFacts), read: () => [...list.children].map((row) => row.read()) };
+  }
+
   // Replaces a JSON textarea by an editor; `build(box, write)` fills `box` and returns a function that reads
   // the edited document. Unparseable JSON leaves the textarea as it is (the server says what is wrong).
   function mount(textarea, fallback, build) {
@@ -106,5 +131,5 @@ window.crmEditors = (() => {
     read = build(box, doc, write);
   }
 
-  return { el, labelled, select, removeButton, conditionControls, factsControls, mount };
+  return { el, labelled, select, removeButton, conditionControls, factsControls, conditionList, mount };
 })();

@@ -1,12 +1,12 @@
 // A rule's structured parts as rows instead of JSON: preconditions (a kind and its parameter), routing (keep,
-// round-robin in a team, or a field's values mapped to people) and escalations (when a condition holds, a role
-// is involved or approves). The choices come from the server's registries (data-language on the form); the
-// JSON textareas stay the source the server validates.
+// round-robin in a team, routes of conditions each naming a team, a field's values mapped to people, or the
+// directory) and escalations (when a condition holds, a role is involved or approves). The choices come from
+// the server's registries (data-language on the form); the JSON textareas stay the source the server validates.
 (() => {
   const form = document.querySelector("form.rule-form");
   if (!form) return;
   const lang = JSON.parse(form.dataset.language);
-  const { el, labelled, select, removeButton, conditionControls, mount } = window.crmEditors;
+  const { el, labelled, select, removeButton, conditionControls, conditionList, mount } = window.crmEditors;
   const part = (name) => form.querySelector(`textarea[data-rule-part="${name}"]`);
 
   function paramControl(kind, spec, n, write) {
@@ -60,13 +60,46 @@
     });
   }
 
+  // kind "rules": routes tried in order, each "if every condition holds → round-robin in a team".
+  function routesEditor(doc, teams, write) {
+    const list = el("ol", { class: "route-list" });
+    const add = (route) => {
+      const r = list.children.length + 1;
+      const item = el("li", { class: "route" });
+      const when = conditionList(lang, route.when?.conditions || [], {
+        name: (n) => `Route ${r}, condition ${n}`,
+        idBase: `route${r}`,
+        onChange: write,
+        buttonPrefix: `Route ${r}: `,
+      });
+      const team = select(`route${r}-team`, `Route ${r}: round-robin in`, teams, route.team ?? "");
+      team.addEventListener("change", write);
+      item.read = () => ({ when: { conditions: when.read() }, team: Number(team.value) || null });
+      item.append(
+        el("div", { class: "criteria-row" }, el("strong", {}, `Route ${r}`), " when the lead meets every condition:", removeButton(`Remove route ${r}`, item, write)),
+        when.list,
+        when.buttons,
+        el("div", { class: "criteria-row" }, "→ round-robin in ", team),
+      );
+      list.append(item);
+    };
+    const fresh = () => ({ when: { conditions: [{ field: "segment", op: "in" }] } });
+    (Array.isArray(doc.routes) ? doc.routes : []).forEach(add);
+    const more = el("button", { type: "button", class: "secondary small" }, "Add a route");
+    more.addEventListener("click", () => { add(fresh()); write(); list.lastChild.querySelector("select").focus(); });
+    const box = el("div", { class: "stack" }, el("p", { class: "muted" }, "The first route whose conditions the lead meets names the team."), list, el("div", { class: "criteria-row" }, more));
+    const ensureOne = () => { if (!list.children.length) add(fresh()); };
+    return { box, ensureOne, read: () => [...list.children].map((item) => item.read()) };
+  }
+
   function routingEditor(textarea) {
     mount(textarea, '{"kind": "keep"}', (box, doc, write) => {
-      const kind = select("routing-kind", "Routing: who gets the lead", [["keep", "the owner stays"], ["round_robin", "round-robin in a team"], ["match", "by a field's value"], ["directory", "the responsible person from the directory"]], doc.kind || "keep");
+      const kind = select("routing-kind", "Routing: who gets the lead", [["keep", "the owner stays"], ["round_robin", "round-robin in a team"], ["rules", "by rules: the first route the lead matches"], ["match", "by a field's value"], ["directory", "the responsible person from the directory"]], doc.kind || "keep");
       const teams = [["", "—"], ...lang.teams];
       const team = select("routing-team", "Routing: team", teams, doc.team ?? "");
       const field = select("routing-field", "Routing: field", lang.match_fields.map((f) => [f, f]), doc.field);
-      const fallback = select("routing-fallback", "Routing: otherwise round-robin in", teams, doc.fallback_team ?? "");
+      const fallback = select("routing-fallback", "Routing: otherwise round-robin in", [["", "nobody: the owner keeps it"], ...lang.teams], doc.fallback_team ?? "");
+      const fallbackRow = el("div", { class: "criteria-row" }, el("span", { "aria-hidden": "true" }, "Otherwise round-robin in"), fallback);
       const pairs = el("ol", { class: "criteria-rows" });
       const addPair = (value, user) => {
         const n = pairs.children.length + 1;
@@ -82,30 +115,27 @@
       Object.entries(doc.map || {}).forEach(([value, user]) => addPair(value, user));
       const morePair = el("button", { type: "button", class: "secondary small" }, "Add a value");
       morePair.addEventListener("click", () => { addPair("", lang.people[0]?.[0]); write(); });
+      const routes = routesEditor(doc.kind === "rules" ? doc : {}, teams, write);
       const teamRow = el("div", { class: "criteria-row" }, team);
-      const matchRows = el("div", { class: "stack" }, el("div", { class: "criteria-row" }, field), pairs, el("div", { class: "criteria-row" }, morePair, fallback));
-      const directoryRow = el("div", { class: "criteria-row" });
+      const matchRows = el("div", { class: "stack" }, el("div", { class: "criteria-row" }, field), pairs, el("div", { class: "criteria-row" }, morePair));
       const sync = () => {
         teamRow.hidden = kind.value !== "round_robin";
         matchRows.hidden = kind.value !== "match";
-        directoryRow.hidden = kind.value !== "directory";
-        // One fallback control, moved under whichever kind uses it.
-        if (kind.value === "directory") directoryRow.append(fallback);
-        else morePair.after(fallback);
+        routes.box.hidden = kind.value !== "rules";
+        fallbackRow.hidden = !["match", "directory", "rules"].includes(kind.value);
+        if (kind.value === "rules") routes.ensureOne();
       };
       [kind, team, field, fallback].forEach((c) => c.addEventListener("change", () => { sync(); write(); }));
       sync();
-      box.append(el("div", { class: "criteria-row" }, kind), teamRow, matchRows, directoryRow);
+      box.append(el("div", { class: "criteria-row" }, kind), teamRow, routes.box, matchRows, fallbackRow);
+      const withFallback = (out) => (fallback.value ? { ...out, fallback_team: Number(fallback.value) } : out);
       return () => {
         if (kind.value === "round_robin") return { kind: "round_robin", team: Number(team.value) || null };
+        if (kind.value === "rules") return withFallback({ kind: "rules", routes: routes.read() });
         if (kind.value === "match") {
-          const out = { kind: "match", field: field.value, map: Object.fromEntries([...pairs.children].map((r) => r.read()).filter(([v]) => v)) };
-          if (fallback.value) out.fallback_team = Number(fallback.value);
-          return out;
+          return withFallback({ kind: "match", field: field.value, map: Object.fromEntries([...pairs.children].map((r) => r.read()).filter(([v]) => v)) });
         }
-        if (kind.value === "directory") {
-          return fallback.value ? { kind: "directory", fallback_team: Number(fallback.value) } : { kind: "directory" };
-        }
+        if (kind.value === "directory") return withFallback({ kind: "directory" });
         return { kind: "keep" };
       };
     });

@@ -13,12 +13,14 @@ seed that CI uses; FUZZ_PATH (a regex) limits the run to matching paths.
 import json
 import logging
 import os
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 import schemathesis
 from django.core import signals
 from django.db import close_old_connections, connection, transaction
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -29,10 +31,11 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from accounts.models import ApiToken, Notification
+from accounts.models import ApiToken, Notification, OutOfOffice
 from accounts.services import api_token_create
 from config.wsgi import application
 from funnel.models import ApprovalRequest, Handoff, HandoffRule, LeadDefinition, LeadDefinitionVersion
+from funnel.routing.absences import absence_set
 from funnel.services.approvals import approval_request_create
 from funnel.services.definitions import definition_version_propose
 from leads.models import Lead
@@ -100,6 +103,8 @@ def _build_world() -> dict:
         criteria={"conditions": [{"field": "score", "op": "gte", "value": 50}]},
         proposed_by=people["marketer"],
     )
+    later = timezone.now() + timedelta(days=30)  # ahead: nothing is handed on while the world is built
+    absence_set(actor=people["rep"], user=people["rep"], starts_at=later, ends_at=later + timedelta(days=2))
     tokens = {
         who: api_token_create(user=people[who], name="fuzz", scopes=["read", "write"])[1]
         for who in IDENTITIES
@@ -114,6 +119,7 @@ def _build_world() -> dict:
             "definition-versions": list(LeadDefinitionVersion.objects.values_list("pk", flat=True)),
             "lead-definitions": list(LeadDefinition.objects.values_list("pk", flat=True)),
             "handoff-rules": list(HandoffRule.objects.values_list("pk", flat=True)),
+            "out-of-office": list(OutOfOffice.objects.values_list("pk", flat=True)),
         },
         tokens=list(ApiToken.objects.values_list("pk", flat=True)),
         notifications=list(Notification.objects.values_list("pk", flat=True)),

@@ -25,6 +25,7 @@ pytestmark = pytest.mark.django_db
 MANAGER_LABELS = (
     "Dashboard",
     "Team",
+    "Routing",
     "SLA",
     "Approvals",
     "Handoffs",

@@ -28,6 +28,12 @@ FIT = [
     {"label": "Student", "when": {"field": "email", "op": "absent"}, "points": -15},
     {"when": {"facts": ["budget", "need"], "at_least": 1}, "points": 10},
 ]
+# The company's own fields, with and without a linked company (key_account is unknown without one).
+COMPANY_FIT = [
+    {"label": "Key account", "when": {"field": "key_account", "op": "is_true"}, "points": 25},
+    {"when": {"field": "key_account", "op": "absent"}, "points": -5},
+    {"when": {"field": "size_band", "op": "in", "value": ["201-1000", "1001-5000"]}, "points": 10},
+]
 ENGAGEMENT = [
     {"kind": "form_fill", "points": 40, "half_life_days": 10, "cap": 60},
     {"kind": "visit", "points": 3, "half_life_days": 30, "cap": 15},
@@ -132,6 +138,12 @@ def _random_world(people, make_lead, seed: int, leads: int = 60):
         )
         for n in range(5)
     ]
+    banded = random.Random(seed + 1000)  # its own stream: the draws above and below stay what they were
+    for company in companies:
+        company.size_band = banded.choice(["", "11-50", "201-1000", "1001-5000"])
+        company.is_key_account = banded.random() < 0.4
+        company.key_account_tier = 1 if company.is_key_account else None
+        company.save(update_fields=["size_band", "is_key_account", "key_account_tier"])
     created = []
     for n in range(leads):
         lead = make_lead(
@@ -165,7 +177,7 @@ def test_the_set_based_recompute_gives_every_lead_its_explanation_and_rerunning_
     people, make_lead, seed, django_capture_on_commit_callbacks
 ):
     created = _random_world(people, make_lead, seed)
-    _activate(people)
+    _activate(people, fit_rules=FIT + COMPANY_FIT)
     scored, changes = lead_scores_refresh(as_of=AS_OF, cause="recompute")
     assert scored == Lead.objects.count() == len(created)
     assert len(changes) == len(created)  # every lead gets its first score: each is history

@@ -207,6 +207,9 @@ SPECTACULAR_SETTINGS = {
         "TagKindEnum": "crm.choices.TagKind",
         "TagStatusEnum": "crm.choices.TagStatus",
         "SegmentEnum": "crm.choices.Segment",
+        "SimulationKindEnum": "funnel.simulation.choices.SimulationKind",
+        "SimulationStatusEnum": "funnel.simulation.choices.SimulationStatus",
+        "RuleStateEnum": "funnel.simulation.choices.RuleState",
     },
 }
 

@@ -22,13 +22,16 @@ from funnel.models import (
     Reassignment,
     RejectionReason,
     RoutingCursor,
+    RuleStateChange,
     ScoreChangeCursor,
+    ShadowResult,
+    Simulation,
     SlaBreach,
     Stage,
     StageMove,
     Transition,
 )
-from funnel.services.rules import handoff_rule_validate
+from funnel.services.rules import handoff_rule_validate, state_follow_switch
 
 
 @admin.register(Stage)
@@ -71,12 +74,14 @@ class HandoffRuleForm(forms.ModelForm):
 @admin.register(HandoffRule)
 class HandoffRuleAdmin(admin.ModelAdmin):
     form = HandoffRuleForm
-    list_display = ["name", "priority", "is_active", "from_stages", "to_stages", "accept_within_hours"]
-    list_filter = ["is_active"]
+    list_display = ["name", "priority", "state", "from_stages", "to_stages", "accept_within_hours"]
+    list_filter = ["state"]
+    readonly_fields = ["state", "state_since"]
 
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
+        state_follow_switch(obj)  # shadow and enforcement go through the rule page, where they are recorded
         super().save_model(request, obj, form, change)
 
 
@@ -189,3 +194,23 @@ class JointMeetingAdmin(ReadOnlyAdmin):
 @admin.register(AgendaItem)
 class AgendaItemAdmin(ReadOnlyAdmin):
     list_display = ["meeting", "position", "kind", "title"]
+
+
+@admin.register(Simulation)
+class SimulationAdmin(ReadOnlyAdmin):
+    """Simulations are asked for on the definitions and rule pages or the API, and run as jobs."""
+
+    list_display = ["id", "kind", "definition_version", "rule", "window_days", "status", "requested_at"]
+    list_filter = ["kind", "status"]
+
+
+@admin.register(ShadowResult)
+class ShadowResultAdmin(ReadOnlyAdmin):
+    list_display = ["rule", "transition", "passed", "at"]
+    raw_id_fields = ["transition"]
+    show_full_result_count = False
+
+
+@admin.register(RuleStateChange)
+class RuleStateChangeAdmin(ReadOnlyAdmin):
+    list_display = ["rule", "from_state", "to_state", "actor", "at", "simulation"]

@@ -16,7 +16,7 @@ from funnel.services.definitions import definition_version_propose, definition_v
 from funnel.services.handoff_open import handoff_first_touch_record
 from funnel.services.handoffs import handoff_accept, handoff_reject
 from funnel.services.intake import lead_create
-from funnel.services.rules import handoff_rule_save
+from funnel.services.rules import handoff_rule_save, handoff_rule_state_set
 from funnel.services.sla import handoff_sla_breaches_record
 from funnel.services.transitions import lead_transition
 from leads.models import Lead
@@ -26,10 +26,11 @@ STORY = [
     "  - as mark, move Dana Haddad (Cedar Health, score < 40) to consideration: 'MQL before consideration' refuses it;",
     "  - as rob, move Ivan Andersen (Blue Fjord, $340k, evaluation) to purchase: it needs rita's approval first;",
     "  - Lena Kowalski (Juniper) is in nurture: rae rejected her handoff (no budget) and marketing sees why;",
-    "  - sid never answered Omar Dubois's handoff: the SLA breach is on sam's dashboard;",
+    "  - nobody answered Omar Dubois's handoff to the SDRs: the SLA breach is on sam's dashboard;",
     "  - rob's queue: Priya Haddad (Northwind, $95k) was just handed to him, and Goran Eriksen's next step is due;",
     "  - rita's dashboard: rob asked her to approve Ivan Andersen's $340k purchase;",
-    "  - definitions: MQL v2 (score >= 50) awaits sign-off by mia (marketing) and sam (sales).",
+    "  - definitions: MQL v2 (score >= 50, enterprise or mid-market) awaits sign-off by mia and sam, with its"
+    " simulation;",
 ]
 CRITERIA = {
     "MQL": {"conditions": [{"field": "score", "op": "gte", "value": 40}, {"field": "email", "op": "present"}]},
@@ -76,16 +77,22 @@ def _sign(users: dict[str, User]) -> None:
         )
         definition_version_sign_off(version_id=version.pk, user=users["mia"])
         definition_version_sign_off(version_id=version.pk, user=users["sam"])
-    stricter = {"conditions": [{"field": "score", "op": "gte", "value": 50}, {"field": "email", "op": "present"}]}
+    stricter = {
+        "conditions": [
+            {"field": "score", "op": "gte", "value": 50},
+            {"field": "email", "op": "present"},
+            {"field": "segment", "op": "in", "value": ["enterprise", "mid_market"]},
+        ]
+    }
     definition_version_propose(
         definition=LeadDefinition.objects.get(code="MQL"),
         criteria=stricter,
         proposed_by=users["meg"],
-        note="Raise the bar: half of last month's MQLs were rejected.",
+        note="Raise the bar and focus the SDRs: half of last month's MQLs were rejected, most of them small firms.",
     )
 
 
-def _rules(users: dict[str, User]) -> None:
+def _rules(users: dict[str, User], since) -> None:
     sdr_team = Team.objects.get(name="Sales development")
     sales = Team.objects.get(name="Sales")
     admin = users["admin"]
@@ -140,6 +147,19 @@ def _rules(users: dict[str, User]) -> None:
     ]
     for data in rules:
         handoff_rule_save(actor=admin, data=data)
+    # On trial: recorded at every move into intent from here on, never refusing; its page shows the rate.
+    trial = handoff_rule_save(
+        actor=admin,
+        data={
+            "name": "Phone and a title before intent (trial)",
+            "description": "Sales asks for a phone number and a title before a lead reaches them.",
+            "to_stages": ["intent"],
+            "preconditions": [{"kind": "required_fields", "fields": ["phone", "title"]}],
+        },
+    )
+    handoff_rule_state_set(
+        actor=users["sam"], rule_id=trial.pk, to_state="shadow", note="Try it for a quarter.", at=since
+    )
 
 
 def _capture(domain, contact, score, value, campaign, owner, admin, at) -> Lead:
@@ -268,7 +288,7 @@ def seed_funnel(users: dict[str, User]) -> int:
     if Lead.objects.exists():
         return 0
     _sign(users)
-    _rules(users)
+    _rules(users, timezone.now() - timedelta(days=400))
     campaigns = [
         Campaign.objects.get_or_create(name=name, defaults={"channel": channel, "owner": users["mark"]})[0]
         for name, channel in CAMPAIGNS

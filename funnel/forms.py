@@ -12,6 +12,7 @@ from django.utils.functional import cached_property
 
 from accounts.models import User
 from config.fields import JSONFormField
+from config.pagination import MAX_ID
 from crm.choices import InteractionChannel, InterestLevel, Sentiment
 from crm.models import CallReport
 from funnel.choices import SlaClock
@@ -205,6 +206,9 @@ class DecisionForm(forms.Form):
 
 class SignOffForm(forms.Form):
     side = forms.ChoiceField(choices=SignOffSide.choices, required=False)
+    simulation = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="The simulation the signer had in front of them."
+    )
 
 
 class PrettyJSONField(JSONFormField):

@@ -9,11 +9,17 @@ from funnel.attribution import weights
 from funnel.insight import services as insight
 from funnel.routing import absences
 from funnel.services import notifications, qualification, sla
+from funnel.simulation import services as simulation_services
 
 
 @shared_task(name="funnel.tasks.transition_notify")
 def transition_notify(transition_id: int) -> int:
     return notifications.transition_notify(transition_id=transition_id)
+
+
+@shared_task(name="funnel.tasks.simulation_run", time_limit=900)
+def simulation_run(simulation_id: int) -> str:
+    return simulation_services.simulation_run(simulation_id=simulation_id).status
 
 
 @shared_task(name="funnel.tasks.handoff_sla_check")

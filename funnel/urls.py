@@ -22,6 +22,7 @@ from funnel.views import (
     routing,
     rules,
     scoring,
+    simulations,
     taxonomy,
     team,
 )
@@ -115,4 +116,9 @@ urlpatterns = [
     path(
         "definitions/versions/<int:version_id>/sign-off/", definitions.definition_sign_off, name="definition-sign-off"
     ),
+    path(
+        "definitions/versions/<int:version_id>/simulate/", definitions.definition_simulate, name="definition-simulate"
+    ),
+    path("simulations/<int:simulation_id>/progress/", simulations.simulation_progress, name="simulation-progress"),
+    path("simulations/<int:simulation_id>/leads/", simulations.simulation_leads_page, name="simulation-leads"),
 ]

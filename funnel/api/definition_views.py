@@ -66,7 +66,10 @@ class DefinitionVersionViewSet(viewsets.ReadOnlyModelViewSet):
         data = s.SignOffSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         version = definitions.definition_version_sign_off(
-            version_id=self.get_object().pk, user=request.user, side=data.validated_data.get("side")
+            version_id=self.get_object().pk,
+            user=request.user,
+            side=data.validated_data.get("side"),
+            simulation_id=data.validated_data.get("simulation"),
         )
         return Response(s.DefinitionVersionSerializer(version).data)
 

@@ -1,10 +1,12 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiTypes, extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from funnel import selectors
 from funnel.api import serializers as s
 from funnel.services import rules
+from funnel.simulation.shadow import shadow_rate
 
 
 class HandoffRuleViewSet(
@@ -35,6 +37,27 @@ class HandoffRuleViewSet(
         data.is_valid(raise_exception=True)
         rule = rules.handoff_rule_save(actor=request.user, rule=rule, data=data.validated_data)
         return Response(s.HandoffRuleSerializer(rule).data)
+
+    @extend_schema(request=s.RuleStateSerializer, responses={201: s.RuleStateChangeSerializer})
+    @action(detail=True, methods=["post"])
+    def state(self, request, pk=None):
+        """Moves the rule to draft, shadow, enforced or retired; records who, when and the simulation seen."""
+        data = s.RuleStateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        change = rules.handoff_rule_state_set(
+            actor=request.user,
+            rule_id=self.get_object().pk,
+            to_state=data.validated_data["state"],
+            simulation_id=data.validated_data.get("simulation"),
+            note=data.validated_data.get("note", ""),
+        )
+        return Response(s.RuleStateChangeSerializer(change).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+    @action(detail=True, methods=["get"])
+    def shadow(self, request, pk=None):
+        """Since the rule entered shadow: moves evaluated, how many it would have refused, on which checks."""
+        return Response(shadow_rate(rule=self.get_object()))
 
 
 class StageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

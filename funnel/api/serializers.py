@@ -15,12 +15,14 @@ from funnel.models import (
     LeadDefinition,
     LeadDefinitionVersion,
     RejectionReason,
+    RuleStateChange,
     SlaBreach,
     Stage,
     StageMove,
     Transition,
 )
 from funnel.services.call_reports import MAX_PEOPLE
+from funnel.simulation.choices import RuleState
 from leads.choices import SignOffSide
 from leads.choices import Stage as StageKey
 
@@ -160,6 +162,8 @@ class DefinitionVersionSerializer(serializers.ModelSerializer):
             "marketing_signed_at",
             "sales_approver",
             "sales_signed_at",
+            "marketing_simulation",
+            "sales_simulation",
             "activated_at",
         ]
         read_only_fields = fields
@@ -185,6 +189,12 @@ class ProposeSerializer(serializers.Serializer):
 class SignOffSerializer(serializers.Serializer):
     side = serializers.ChoiceField(
         choices=SignOffSide.choices, required=False, help_text="Needed only when you may sign for either side."
+    )
+    simulation = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        help_text="The finished simulation of this version you read before signing; recorded with your signature.",
     )
 
 
@@ -214,8 +224,25 @@ class HandoffRuleSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = HandoffRule
-        fields = ["id", *HandoffRule.EDITABLE_FIELDS, "updated_at"]
-        read_only_fields = ["id", "updated_at"]
+        fields = ["id", *HandoffRule.EDITABLE_FIELDS, "state", "state_since", "updated_at"]
+        read_only_fields = ["id", "state", "state_since", "updated_at"]
+
+
+class RuleStateSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=RuleState.choices)
+    simulation = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, help_text="The simulation of this rule you decided on."
+    )
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+class RuleStateChangeSerializer(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = RuleStateChange
+        fields = ["id", "rule", "from_state", "to_state", "actor", "at", "simulation", "note"]
+        read_only_fields = fields
 
 
 class ApprovalRequestSerializer(serializers.ModelSerializer):

@@ -16,7 +16,7 @@ from funnel.api import (
 from funnel.attribution.api import CampaignPerformanceView
 from funnel.insight.api import DigestViewSet, InsightResponseViewSet
 from funnel.meetings.api import JointMeetingViewSet
-from funnel.simulation.api import ScoringPreviewViewSet
+from funnel.simulation.api import ScoringPreviewViewSet, SimulationViewSet
 
 router = Router()
 router.register("leads", lead_views.LeadViewSet, basename="lead")
@@ -28,6 +28,7 @@ router.register("definition-versions", definition_views.DefinitionVersionViewSet
 router.register("handoff-rules", rule_views.HandoffRuleViewSet, basename="handoff-rule")
 router.register("stages", rule_views.StageViewSet, basename="stage")
 router.register("scoring-previews", ScoringPreviewViewSet, basename="scoring-preview")
+router.register("simulations", SimulationViewSet, basename="simulation")
 router.register("reassignments", reassign_views.ReassignmentViewSet, basename="reassignment")
 router.register("out-of-office", absence_views.AbsenceViewSet, basename="out-of-office")
 router.register("call-reports", call_report_views.CallReportViewSet, basename="call-report")

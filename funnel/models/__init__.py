@@ -11,6 +11,7 @@ from funnel.models.handoffs import ApprovalRequest, Handoff, RejectionReason, Sl
 from funnel.models.rules import HandoffRule, RoutingCursor
 from funnel.models.stages import Stage, StageMove
 from funnel.models.transitions import Reassignment, Transition
+from funnel.simulation.models import RuleStateChange, ShadowResult, Simulation
 
 __all__ = [
     "AgendaItem",
@@ -30,7 +31,10 @@ __all__ = [
     "Reassignment",
     "RejectionReason",
     "RoutingCursor",
+    "RuleStateChange",
     "ScoreChangeCursor",
+    "ShadowResult",
+    "Simulation",
     "SlaBreach",
     "Stage",
     "StageMove",

@@ -49,6 +49,13 @@ class LeadDefinitionVersion(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     sales_signed_at = models.DateTimeField(null=True, blank=True)
+    # The simulation each signer had in front of them when they signed (None: signed without one).
+    marketing_simulation = models.ForeignKey(
+        "funnel.Simulation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sales_simulation = models.ForeignKey(
+        "funnel.Simulation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     activated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

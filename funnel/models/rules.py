@@ -7,6 +7,7 @@ from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 
 from funnel.choices import SlaClock
+from funnel.simulation.choices import RuleState
 from leads.choices import Stage as StageKey
 
 # A year of working days: an SLA longer than that is a typing mistake, and the clock arithmetic would run
@@ -44,7 +45,10 @@ class HandoffRule(models.Model):
 
     name = models.CharField(max_length=120, unique=True)
     description = models.TextField(blank=True, max_length=2000)
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(default=True, help_text="Enforced; kept equal to state == enforced.")
+    # draft → shadow → enforced (→ retired): a shadow rule is evaluated at every move and recorded, never obeyed.
+    state = models.CharField(max_length=8, choices=RuleState.choices, default=RuleState.ENFORCED)
+    state_since = models.DateTimeField(null=True, blank=True)
     priority = models.PositiveSmallIntegerField(default=100, help_text="Lower runs first; the first routing wins.")
     from_stages = ArrayField(models.CharField(max_length=16, choices=StageKey.choices), default=list, blank=True)
     to_stages = ArrayField(models.CharField(max_length=16, choices=StageKey.choices), default=list, blank=True)
@@ -86,6 +90,13 @@ class HandoffRule(models.Model):
             ),
             models.CheckConstraint(
                 condition=LessThanOrEqual(Length("description"), 2000), name="rule_description_length"
+            ),
+            models.CheckConstraint(condition=Q(state__in=RuleState.values), name="rule_state_valid"),
+            # One truth: the engine loads is_active rules, and only an enforced rule is active.
+            models.CheckConstraint(
+                condition=Q(state=RuleState.ENFORCED, is_active=True)
+                | (~Q(state=RuleState.ENFORCED) & Q(is_active=False)),
+                name="rule_active_iff_enforced",
             ),
         ]
 

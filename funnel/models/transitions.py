@@ -31,6 +31,10 @@ class Transition(models.Model):
     # Why the lead went to whom: the pool, every candidate with their weight and why any was skipped, the
     # winner (funnel.routing.engine.Decision as a dict). Null when no rule routed the move.
     routing = models.JSONField(null=True, blank=True)
+    # What the rules saw: the lead's criteria values, its last call report's day and the collateral used at
+    # the stage it left (funnel.services.context.context_record), so any rule or definition can be replayed
+    # on this move exactly as the lead was then. Null on moves recorded before it was kept.
+    context = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["-occurred_at", "-id"]

@@ -1,5 +1,5 @@
-"""The funnel's configuration as one cached snapshot per process: the stage graph, the active rules and
-the active definition versions. Every transition reads them; they change rarely. The database bumps
+"""The funnel's configuration as one cached snapshot per process: the stage graph, the active rules (and
+the shadow ones) and the active definition versions. Every transition reads them; they change rarely. The database bumps
 `funnel_config_version` on any change to them (migration 0006), so one tiny query per transition tells
 whether the snapshot is still current."""
 
@@ -9,6 +9,7 @@ from django.db import connection
 
 from funnel.engine.preconditions import ActiveDefinition
 from funnel.models import HandoffRule, LeadDefinitionVersion, Stage, StageMove
+from funnel.simulation.choices import RuleState
 from leads.choices import VersionStatus
 
 
@@ -19,9 +20,13 @@ class FunnelConfig:
     moves_from: dict[str, list[str]]
     rules: list[HandoffRule]
     definitions: dict[str, ActiveDefinition]
+    shadow_rules: list[HandoffRule] = ()
 
     def rules_for(self, from_stage: str | None, to_stage: str) -> list[HandoffRule]:
         return [rule for rule in self.rules if rule.applies_to(from_stage, to_stage)]
+
+    def shadow_rules_for(self, from_stage: str | None, to_stage: str) -> list[HandoffRule]:
+        return [rule for rule in self.shadow_rules if rule.applies_to(from_stage, to_stage)]
 
 
 _snapshot: FunnelConfig | None = None
@@ -46,6 +51,7 @@ def _load(version: int | None) -> FunnelConfig:
         stages={stage.pk: stage for stage in Stage.objects.all()},
         moves_from=moves_from,
         rules=list(HandoffRule.objects.filter(is_active=True)),
+        shadow_rules=list(HandoffRule.objects.filter(state=RuleState.SHADOW)),
         definitions={
             v.definition.code: ActiveDefinition(v.definition.code, v.pk, v.number, v.criteria) for v in versions
         },

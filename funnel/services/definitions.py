@@ -11,9 +11,10 @@ from accounts.models import User
 from accounts.selectors import user_subtree_ids
 from config.validation import json_problems
 from funnel.exceptions import NotAllowed, NotPending
-from funnel.models import LeadDefinition, LeadDefinitionVersion
+from funnel.models import LeadDefinition, LeadDefinitionVersion, Simulation
+from funnel.simulation.choices import SimulationStatus
 from leads import criteria as conditions
-from leads.choices import VersionStatus
+from leads.choices import SignOffSide, VersionStatus
 from leads.criteria import lead_snapshot
 from leads.models import Lead
 from leads.selectors import HIDDEN_REASON, reveals_sales_data
@@ -50,19 +51,36 @@ def _activate(version: LeadDefinitionVersion, now) -> None:
     version.status, version.activated_at = VersionStatus.ACTIVE, now
 
 
-def definition_version_sign_off(*, version_id: int, user: User, side: str | None = None) -> LeadDefinitionVersion:
-    """Records `user`'s signature for their side; the second side's signature (by a different person)
-    activates the version and supersedes the previous active one. Signing the same side twice is a no-op."""
+def definition_version_sign_off(
+    *, version_id: int, user: User, side: str | None = None, simulation_id: int | None = None
+) -> LeadDefinitionVersion:
+    """Records `user`'s signature for their side, and the simulation they had in front of them (one of this
+    version's, finished); the second side's signature (by a different person) activates the version and
+    supersedes the previous active one. Signing the same side twice is a no-op."""
     side = side_for(user, side)
     with transaction.atomic():
         version = LeadDefinitionVersion.objects.select_for_update().select_related("definition").get(pk=version_id)
         LeadDefinition.objects.select_for_update().get(pk=version.definition_id)
+        seen = _simulation_seen(version, simulation_id)
         now = timezone.now()
         what = f"Version {version.number} of {version.definition.code}"
         if sign(version, side=side, user=user, now=now, what=what):
             _activate(version, now)
+        if side == SignOffSide.MARKETING:
+            version.marketing_simulation = seen
+        else:
+            version.sales_simulation = seen
         version.save()
     return version
+
+
+def _simulation_seen(version: LeadDefinitionVersion, simulation_id: int | None) -> Simulation | None:
+    if simulation_id is None:
+        return None
+    seen = Simulation.objects.filter(pk=simulation_id, definition_version=version).first()
+    if seen is None or seen.status != SimulationStatus.DONE:
+        raise ValidationError({"simulation": f"Simulation {simulation_id} is not a finished one of this version."})
+    return seen
 
 
 def _may_withdraw(user: User, version: LeadDefinitionVersion) -> bool:

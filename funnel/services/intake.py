@@ -20,14 +20,17 @@ from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.models import User
+from funnel.engine.preconditions import Context
 from funnel.exceptions import NoOwner, NotAllowed
 from funnel.models import Stage, Transition
 from funnel.routing import services as routing
 from funnel.services.checks import Check
 from funnel.services.config import funnel_config
+from funnel.services.context import context_record
 from leads import selectors as lead_selectors
 from leads import services as lead_services
 from leads.choices import INITIAL_STAGE
+from leads.criteria import lead_snapshot
 from leads.exceptions import DuplicateLead
 from leads.models import Lead
 
@@ -115,6 +118,7 @@ def _write(lead: Lead, actor: User | None, owner: User | None, domain: str, comp
         to_owner=owner,
         rule_results=[asdict(check)] if check else [],
         routing=routed.decision.as_dict() if routed.decision else None,
+        context=context_record(Context(lead=lead_snapshot(lead), now=now, definitions={})),
     )
     if actor is not None and not lead_selectors.lead_list(user=actor).filter(pk=lead.pk, full_access=True).exists():
         # Raised inside the transaction, so the lead, its company and its history row are all rolled back.

@@ -1,15 +1,19 @@
 """Rules of engagement and stage ownership: validated when saved, by the admin and the API alike."""
 
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.choices import Function, Role
 from accounts.models import Team, User
 from config.validation import json_problems
 from funnel.engine import escalations, preconditions
 from funnel.exceptions import NotAllowed
-from funnel.models import HandoffRule, LeadDefinition, Stage
+from funnel.models import HandoffRule, LeadDefinition, RuleStateChange, Simulation, Stage
 from funnel.routing import spec as routing
+from funnel.simulation.choices import RuleState
 from leads.choices import Stage as StageKey
 
 RULE_EDITORS = frozenset({Role.ADMIN, Role.REVENUE_LEADER, Role.SALES_MANAGER, Role.MARKETING_MANAGER})
@@ -57,6 +61,15 @@ def handoff_rule_validate(rule: HandoffRule) -> None:
         raise ValidationError(errors)
 
 
+def state_follow_switch(rule: HandoffRule) -> None:
+    """The older on/off switch (API, admin) keeps meaning something: on is enforced, off retires an enforced
+    rule; a draft or shadow rule switched off stays what it is."""
+    if rule.is_active:
+        rule.state = RuleState.ENFORCED
+    elif rule.state == RuleState.ENFORCED:
+        rule.state = RuleState.RETIRED
+
+
 def handoff_rule_save(*, actor: User, rule: HandoffRule | None = None, data: dict) -> HandoffRule:
     """Creates (rule None) or updates a rule from validated-shape `data`, refusing any malformed part."""
     if actor.role not in RULE_EDITORS and not actor.is_superuser:
@@ -65,6 +78,8 @@ def handoff_rule_save(*, actor: User, rule: HandoffRule | None = None, data: dic
     for field in HandoffRule.EDITABLE_FIELDS:
         if field in data:
             setattr(rule, field, data[field])
+    if "is_active" in data:
+        state_follow_switch(rule)
     handoff_rule_validate(rule)
     rule.full_clean(exclude=["preconditions", "routing", "escalations", "created_by"])
     with transaction.atomic():
@@ -81,3 +96,48 @@ def stage_owner_set(*, actor: User, stage_key: str, owning_function: str) -> Sta
     stage.owning_function = owning_function
     stage.save(update_fields=["owning_function"])
     return stage
+
+
+# Which states a rule may go to from each: a retired rule comes back through draft or shadow, or directly.
+STATE_MOVES = {
+    RuleState.DRAFT: {RuleState.SHADOW, RuleState.ENFORCED, RuleState.RETIRED},
+    RuleState.SHADOW: {RuleState.DRAFT, RuleState.ENFORCED, RuleState.RETIRED},
+    RuleState.ENFORCED: {RuleState.SHADOW, RuleState.RETIRED},
+    RuleState.RETIRED: {RuleState.DRAFT, RuleState.SHADOW, RuleState.ENFORCED},
+}
+
+
+def handoff_rule_state_set(
+    *,
+    actor: User,
+    rule_id: int,
+    to_state: str,
+    simulation_id: int | None = None,
+    note: str = "",
+    at: datetime | None = None,
+) -> RuleStateChange:
+    """Moves a rule between draft, shadow, enforced and retired, recording who decided, when, and the
+    simulation they had in front of them (which must be one of this rule's)."""
+    if actor.role not in RULE_EDITORS and not actor.is_superuser:
+        raise NotAllowed("Managers, revenue leaders and administrators change a rule's state.")
+    if to_state not in RuleState.values:
+        raise ValidationError({"state": f"{to_state!r} is not a rule state; use {', '.join(RuleState.values)}."})
+    if len(note) > 500 or "\x00" in note:
+        raise ValidationError({"note": "At most 500 characters, and no NUL characters."})
+    with transaction.atomic():
+        rule = HandoffRule.objects.select_for_update().get(pk=rule_id)
+        if to_state not in STATE_MOVES[rule.state]:
+            allowed = ", ".join(sorted(STATE_MOVES[rule.state]))
+            raise ValidationError({"state": f"The rule is {rule.state}: it can go to {allowed}, not {to_state}."})
+        simulation = None
+        if simulation_id is not None:
+            simulation = Simulation.objects.filter(pk=simulation_id, rule=rule).first()
+            if simulation is None:
+                raise ValidationError({"simulation": f"Simulation {simulation_id} is not one of this rule's."})
+        now = at or timezone.now()
+        change = RuleStateChange.objects.create(
+            rule=rule, from_state=rule.state, to_state=to_state, actor=actor, at=now, simulation=simulation, note=note
+        )
+        rule.state, rule.state_since, rule.is_active = to_state, now, to_state == RuleState.ENFORCED
+        rule.save(update_fields=["state", "state_since", "is_active", "updated_at"])
+    return change

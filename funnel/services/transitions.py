@@ -19,7 +19,8 @@ from funnel.routing import services as routing
 from funnel.services import handoff_open
 from funnel.services.checks import Check, Effects
 from funnel.services.config import FunnelConfig, funnel_config
-from funnel.services.context import build_context
+from funnel.services.context import build_context, context_record
+from funnel.simulation import shadow
 from leads.choices import OUTCOMES
 from leads.choices import Stage as StageKey
 from leads.models import Lead
@@ -116,7 +117,7 @@ def _escalation_check(rule, spec, lead, ctx, actor, to_stage, effects) -> Check:
 def evaluate_rules(lead: Lead, to_stage: str, actor: User | None, now: datetime, config: FunnelConfig):
     """Every check of every applicable rule, the effects of the passing ones, the context and the rules."""
     rules = config.rules_for(lead.stage, to_stage)
-    ctx = build_context(lead, now, rules, config.definitions)
+    ctx = build_context(lead, now, config.definitions)
     checks: list[Check] = []
     effects = Effects(involve=[], approvals=[])
     for rule in rules:
@@ -153,6 +154,7 @@ def _write(lead, to_stage, stage, routed, actor, reason, checks, ctx, now) -> Tr
             {"code": d.code, "version_id": d.version_id, "number": d.number} for d in ctx.used_definitions
         ],
         routing=routed.decision.as_dict() if routed.decision else None,
+        context=context_record(ctx),
     )
     Lead.objects.filter(pk=lead.pk).update(
         stage=to_stage,
@@ -164,6 +166,22 @@ def _write(lead, to_stage, stage, routed, actor, reason, checks, ctx, now) -> Tr
         updated_at=now,
     )
     return transition
+
+
+def _shadow(config, lead, to_stage, stage, actor, ctx, transition, now) -> None:
+    """Shadow rules' verdicts on this real move, recorded and never obeyed: what each would have refused (its
+    preconditions and escalations) and where it would have routed (a dry run that moves no cursor)."""
+    rules = config.shadow_rules_for(lead.stage, to_stage)
+    if not rules:
+        return
+    verdicts = []
+    for rule in rules:
+        checks = _precondition_checks(rule, ctx)
+        throwaway = Effects(involve=[], approvals=[])
+        checks += [_escalation_check(rule, s, lead, ctx, actor, to_stage, throwaway) for s in rule.escalations]
+        routed = routing.route([rule], lead, function=stage.owning_function, now=now, dry_run=True)
+        verdicts.append((rule, checks, routed.owner if routed.decision else None))
+    shadow.shadow_results_record(transition=transition, verdicts=verdicts, at=now)
 
 
 def lead_transition(
@@ -203,6 +221,7 @@ def lead_transition(
         if routed.check is not None:
             checks.append(routed.check)
         transition = _write(locked, to_stage, stage, routed, actor, reason, checks, ctx, now)
+        _shadow(config, locked, to_stage, stage, actor, ctx, transition, now)
         if to_stage == StageKey.PURCHASE:
             purchase_record(lead=locked, transition=transition)
         handoff_open.after_move(locked, transition, stage, routed, actor, rules, effects, now, pending=pending)

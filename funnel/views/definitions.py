@@ -1,15 +1,17 @@
-"""Lead definitions: read the active criteria, propose a version, sign it off."""
+"""Lead definitions: read the active criteria, propose a version, simulate it, sign it off."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from config.errors import DomainError
 from funnel import forms, selectors
 from funnel.services import definitions
+from funnel.views import simulations
 from funnel.views.common import error_message
 from leads import criteria as conditions
 from leads.choices import VersionStatus
@@ -24,12 +26,21 @@ def _signer_sides(user) -> list[str]:
     return [side for side, roles in SIGNERS.items() if user.role in roles]
 
 
-def _definition_rows(bound: dict) -> list[dict]:
-    rows = []
+def _proposals(user, versions: list, reach: int | None, simulation_forms: dict) -> list[tuple]:
+    """Each proposed version with its criteria in words and its simulation panel."""
+    return [
+        (v, _criteria_lines(v), simulations.panel(user=user, version=v, reach=reach, form=simulation_forms.get(v.pk)))
+        for v in versions
+        if v.status == VersionStatus.PROPOSED
+    ]
+
+
+def _definition_rows(user, bound: dict, simulation_forms: dict) -> list[dict]:
+    rows, reach = [], simulations.history_reach() if simulations.may_simulate(user) else None
     for definition in selectors.definition_list():
         versions = list(definition.versions.all())
         active = next((v for v in versions if v.status == VersionStatus.ACTIVE), None)
-        proposed = [(v, _criteria_lines(v)) for v in versions if v.status == VersionStatus.PROPOSED]
+        proposed = _proposals(user, versions, reach, simulation_forms)
         example = active.criteria if active else {"conditions": [{"field": "score", "op": "gte", "value": 40}]}
         form = bound.get(definition.pk) or forms.ProposeForm(
             initial={"criteria": example}, auto_id=f"id_{definition.code}_%s"
@@ -46,9 +57,9 @@ def _definition_rows(bound: dict) -> list[dict]:
     return rows
 
 
-def _definitions_page(request, bound: dict | None = None, status: int = 200):
+def _definitions_page(request, bound: dict | None = None, simulation_forms: dict | None = None, status: int = 200):
     context = {
-        "rows": _definition_rows(bound or {}),
+        "rows": _definition_rows(request.user, bound or {}, simulation_forms or {}),
         "may_propose": request.user.role in definitions.PROPOSERS,
         "sides": _signer_sides(request.user),
     }
@@ -87,11 +98,27 @@ def definition_propose(request, definition_id: int):
 
 @login_required
 @require_POST
+def definition_simulate(request, version_id: int):
+    form, simulation = simulations.run(request, version_id)
+    if simulation is not None:
+        return redirect(f"{reverse('definition-list')}#v{version_id}")
+    return _definitions_page(request, simulation_forms={version_id: form}, status=400)
+
+
+@login_required
+@require_POST
 def definition_sign_off(request, version_id: int):
     form = forms.SignOffForm(request.POST)
-    side = (form.cleaned_data["side"] or None) if form.is_valid() else None
+    if not form.is_valid():
+        messages.error(request, " · ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+        return redirect("definition-list")
     try:
-        version = definitions.definition_version_sign_off(version_id=version_id, user=request.user, side=side)
+        version = definitions.definition_version_sign_off(
+            version_id=version_id,
+            user=request.user,
+            side=form.cleaned_data["side"] or None,
+            simulation_id=form.cleaned_data["simulation"],
+        )
     except ObjectDoesNotExist:
         raise Http404("No such definition version.") from None
     except (DomainError, ValidationError) as exc:

@@ -178,8 +178,9 @@ def test_territory_routing_matches_then_falls_back(make_lead, people, rule):
     apac = move(make_lead(territory="APAC"), "interest", people["marketer"])
     assert emea.to_owner == people["rep2"]
     assert apac.to_owner == people["sdr"]
-    assert "by weighted round-robin in Sales development (no match for territory 'APAC')" in (
-        apac.rule_results[-1]["reason"]
+    assert (
+        "by weighted round-robin in Sales development (no match for territory 'APAC')"
+        in (apac.rule_results[-1]["reason"])
     )
 
 

@@ -10,6 +10,7 @@ from crm.demo import seed_companies
 from funnel.demo import STORY, seed_funnel
 from funnel.demo_marketing import seed_marketing
 from funnel.demo_sales import seed_sales
+from funnel.demo_simulation import seed_simulations
 
 
 class Command(BaseCommand):
@@ -21,11 +22,12 @@ class Command(BaseCommand):
         leads = seed_funnel(users)
         marketing = seed_marketing(users)
         sales = seed_sales(users)
+        simulations = seed_simulations(users)
         self.stdout.write(f"Demo data: {len(users)} users, {len(companies)} companies, {leads} new leads.")
         token = seed_integration_token(users["bot"])
         if token:
             self.stdout.write(f"Demo integration token for user 'bot' (shown once): {token}")
-        for line in [*STORY, *marketing, *sales]:
+        for line in [*STORY, *marketing, *sales, *simulations]:
             self.stdout.write(line)
         self.stdout.write(f"Demo logins (every password is {DEMO_PASSWORD!r}):")
         for username, first, last, role, team, _ in PEOPLE:

@@ -1,0 +1,255 @@
+"""What a proposed or changed handoff rule would have done, replayed over the past moves in its scope, each on
+the snapshot it kept of the lead (Transition.context):
+
+- refusals: every precondition and approve-escalation compiled to one SQL condition over the snapshot, all
+  counted in one aggregate — how many moves it would have refused and on which checks;
+- routing: where its routing would have sent those leads, against who really received them (weighted
+  round-robin replayed in move order with today's weights and the absences of the time; caps and working
+  hours are not replayed: pending counts of the past are not kept);
+- SLA: of the handoffs those moves opened, how many would have breached its accept SLA given when they were
+  really answered (or now, while still pending).
+"""
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DateField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.expressions import RawSQL
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce, TruncDate
+
+from accounts.models import OutOfOffice, Team, User
+from funnel.choices import SlaClock
+from funnel.engine import escalations, preconditions
+from funnel.engine.calendar import add_working_hours
+from funnel.models import ApprovalRequest, Handoff, HandoffRule, LeadDefinitionVersion, Transition
+from funnel.routing.engine import Person, weighted_pick
+from funnel.routing.services import ROUTABLE_ROLES
+from funnel.services.handoff_open import team_calendar
+from funnel.simulation.sql import with_history_snapshot
+from leads.choices import VersionStatus
+from leads.scoring.sql import condition_q, criteria_q
+
+NOTHING = Q(pk__in=[])
+MAX_ROUTING_REPLAY = 2_000_000  # moves replayed one by one in Python; beyond, the newest ones
+
+
+def _count(condition: Q) -> Coalesce:
+    return Coalesce(Sum(Case(When(condition, then=1), default=0, output_field=IntegerField())), 0)
+
+
+def _collateral_q(kinds: list[str]) -> Q:
+    if not kinds:
+        return Q(collateral_n__gt=0)
+    used = RawSQL(
+        "EXISTS (SELECT 1 FROM jsonb_array_elements(funnel_transition.context -> 'collateral_used') u"
+        " WHERE u ->> 0 = ANY(%s))",
+        [list(kinds)],
+        output_field=BooleanField(),
+    )
+    return Q(used)
+
+
+def precondition_q(spec: dict, definitions: dict[str, dict]) -> Q:
+    """The moves whose snapshot passes one precondition, as the Python kind would judge it at the move."""
+    kind = spec["kind"]
+    if kind == "definition_met":
+        criteria = definitions.get(spec["level"])
+        return criteria_q(criteria) if criteria else NOTHING
+    if kind == "required_fields":
+        q = Q()
+        for field in spec["fields"]:
+            q &= condition_q({"field": field, "op": "present"})
+        return q
+    if kind == "min_score":
+        return condition_q({"field": "score", "op": "gte", "value": spec["score"]})
+    if kind == "call_report_within_days":
+        oldest = ExpressionWrapper(F("move_day") - timedelta(days=spec["days"]), output_field=DateField())
+        return Q(last_report_on__isnull=False) & Q(last_report_on__gte=oldest)
+    if kind == "collateral_used":
+        return _collateral_q(spec["kinds"])
+    raise ValueError(f"No SQL for precondition kind {kind!r}")  # a new kind must add its SQL here
+
+
+def approval_q(spec: dict) -> Q:
+    """The moves an approve-escalation would have let through: not triggered, moved by the role, or approved."""
+    approved = Exists(ApprovalRequest.objects.filter(used_by=OuterRef("pk")))
+    by_the_role = Q(actor__isnull=False) & Q(actor__role=spec["role"])  # a job's move (no actor) is not the role
+    return ~condition_q(spec["when"]) | by_the_role | Q(approved)
+
+
+def checks_for(rule: HandoffRule, definitions: dict[str, dict]) -> list[tuple[str, Q]]:
+    checks = [
+        (preconditions.REGISTRY[s["kind"]].describe(s), precondition_q(s, definitions)) for s in rule.preconditions
+    ]
+    checks += [(escalations.describe(s), approval_q(s)) for s in rule.escalations if s["action"] == escalations.APPROVE]
+    return checks
+
+
+def active_definitions() -> dict[str, dict]:
+    versions = LeadDefinitionVersion.objects.filter(status=VersionStatus.ACTIVE).select_related("definition")
+    return {v.definition.code: v.criteria for v in versions}
+
+
+def moves_in_scope(rule: HandoffRule, since: datetime):
+    scope = Q(occurred_at__gte=since, context__isnull=False, from_stage__isnull=False)
+    if rule.to_stages:
+        scope &= Q(to_stage__in=rule.to_stages)
+    if rule.from_stages:
+        scope &= Q(from_stage__in=rule.from_stages)
+    return with_history_snapshot(Transition.objects.filter(scope)).annotate(
+        last_report_on=Cast(KT("context__last_call_report_on"), DateField()),
+        move_day=TruncDate("occurred_at", tzinfo=UTC),
+        collateral_n=Coalesce(
+            RawSQL("jsonb_array_length(funnel_transition.context -> 'collateral_used')", [], IntegerField()), 0
+        ),
+    )
+
+
+def refusals(moves, checks: list[tuple[str, Q]]) -> tuple[dict, Q]:
+    """Counts of moves and refusals (overall and per check), and the condition of the moves let through."""
+    passes_all = Q()
+    for _, q in checks:
+        passes_all &= q
+    measures = {"moves": Count("id"), "refused": _count(~passes_all) if checks else _count(NOTHING)}
+    measures |= {f"check_{i}": _count(~q) for i, (_, q) in enumerate(checks)}
+    row = moves.aggregate(**measures)
+    by_check = [{"check": label, "refused": row[f"check_{i}"]} for i, (label, _) in enumerate(checks)]
+    return {"moves": row["moves"], "refused": row["refused"], "by_check": by_check}, passes_all
+
+
+def _absences(user_ids: list[int], since: datetime) -> dict[int, list[tuple[datetime, datetime]]]:
+    spans: dict[int, list] = {}
+    for user_id, starts, ends in OutOfOffice.objects.filter(user_id__in=user_ids, ends_at__gte=since).values_list(
+        "user_id", "starts_at", "ends_at"
+    ):
+        spans.setdefault(user_id, []).append((starts, ends))
+    return spans
+
+
+def _team_replay(team_id: int, moments: list[datetime], since: datetime) -> Counter:
+    """Weighted round-robin over the team's current members at each moment, skipping who was away then."""
+    members = list(
+        User.objects.filter(team_id=team_id, is_active=True, role__in=ROUTABLE_ROLES)
+        .order_by("id")
+        .values_list("id", "username", "routing_weight", "routing_paused")
+    )
+    away = _absences([m[0] for m in members], since)
+    credits: dict[str, str] = {}
+    spread: Counter = Counter()
+    for at in moments:
+        people = [
+            Person(
+                id=pk,
+                name=name,
+                weight=weight,
+                paused=paused,
+                away_until=next((end for start, end in away.get(pk, ()) if start <= at < end), None),
+            )
+            for pk, name, weight, paused in members
+        ]
+        decision, credits = weighted_pick(people, credits, how="replay", pool=None)
+        spread[decision.winner["name"] if decision.winner else "(team queue)"] += 1
+    return spread
+
+
+def routing_spread(rule: HandoffRule, moves, passes: Q, since: datetime) -> dict:
+    """Where the moves the rule would have let through would have gone, and where they really went."""
+    allowed = moves.filter(passes)
+    actual = Counter(
+        {
+            (row["to_owner__username"] or "(nobody)"): row["n"]
+            for row in allowed.values("to_owner__username").annotate(n=Count("id"))
+        }
+    )
+    spec = rule.routing
+    kind = spec.get("kind", "keep")
+    if kind in ("keep", "directory"):
+        note = "the owner stays" if kind == "keep" else "directory routing depends on today's directory; not replayed"
+        return {"kind": kind, "note": note, "would": None, "actual": dict(actual)}
+    if kind == "match":
+        would: Counter = Counter()
+        names = dict(User.objects.filter(pk__in=spec["map"].values()).values_list("pk", "username"))
+        for row in allowed.values(f"c_{spec['field']}").annotate(n=Count("id")):
+            user_id = spec["map"].get(row[f"c_{spec['field']}"] or "")
+            would[names.get(user_id, "(fallback)") if user_id else "(fallback)"] += row["n"]
+        return {"kind": kind, "note": "", "would": dict(would), "actual": dict(actual)}
+    teams = _teams_by_move(spec, allowed)
+    would = Counter()
+    for team_id, moments in teams.items():
+        would += _team_replay(team_id, moments, since) if team_id else Counter({"(owner stays)": len(moments)})
+    return {"kind": kind, "note": "caps and working hours not replayed", "would": dict(would), "actual": dict(actual)}
+
+
+def _teams_by_move(spec: dict, moves) -> dict[int | None, list[datetime]]:
+    """Each move's moment under the team its routing picks (the rules kind: the first route it meets)."""
+    if spec["kind"] == "round_robin":
+        route = Value(spec["team"], output_field=IntegerField())
+    else:
+        whens = [When(criteria_q(r["when"]), then=Value(r["team"])) for r in spec["routes"]]
+        route = Case(*whens, default=Value(spec.get("fallback_team")), output_field=IntegerField())
+    newest = moves.annotate(team_=route).order_by("-occurred_at", "-id")[:MAX_ROUTING_REPLAY]
+    teams: dict[int | None, list[datetime]] = {}
+    for at, team in sorted(newest.values_list("occurred_at", "team_")):
+        teams.setdefault(team, []).append(at)
+    return teams
+
+
+def sla_part(rule: HandoffRule, moves, now: datetime) -> dict:
+    """Handoffs opened by the moves: how many would have breached the rule's accept SLA, on real answer times."""
+    hours = rule.accept_within_hours
+    if not hours:
+        return {"hours": None, "handoffs": 0, "would_breach": 0}
+    handoffs = Handoff.objects.filter(transition__in=moves.values("pk"))
+    total = breaches = 0
+    calendars: dict = {}
+    for created, decided, team in handoffs.values_list("created_at", "decided_at", "to_team_id").iterator(2000):
+        total += 1
+        if rule.sla_clock == SlaClock.WORKING_HOURS and team not in calendars:
+            calendars[team] = _calendar(team)
+        calendar = calendars.get(team) if rule.sla_clock == SlaClock.WORKING_HOURS else None
+        if (decided or now) > add_working_hours(created, hours, calendar):
+            breaches += 1
+    return {"hours": hours, "clock": rule.sla_clock, "handoffs": total, "would_breach": breaches}
+
+
+def _calendar(team_id: int | None):
+    team = Team.objects.filter(pk=team_id).first()
+    return team_calendar(team)
+
+
+def rule_simulate(*, rule: HandoffRule, window_days: int, now: datetime, progress=None) -> dict:
+    """The whole replay of one rule (saved or not) over the last `window_days` of moves."""
+    since = now - timedelta(days=window_days)
+    moves = moves_in_scope(rule, since)
+    checks = checks_for(rule, active_definitions())
+    refused, passes = refusals(moves, checks)
+    if progress:
+        progress(40)
+    routing = routing_spread(rule, moves, passes, since)
+    if progress:
+        progress(75)
+    return {
+        "rule": rule.name,
+        "window_days": window_days,
+        "computed_at": now.isoformat(),
+        "refusals": refused,
+        "routing": routing,
+        "sla": sla_part(rule, moves, now),
+        "history_until_id": Transition.objects.aggregate(n=Max("id"))["n"],
+    }

@@ -2,8 +2,6 @@
 edits them with structured rows instead of JSON: what must be true, who gets the lead, who must be involved
 or approve, and the SLA clocks. Every save goes through funnel.services.rules, like the API and the admin."""
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,6 +15,8 @@ from funnel.models import HandoffRule, LeadDefinition
 from funnel.routing import spec as routing
 from funnel.routing.services import ROUTABLE_ROLES
 from funnel.services import rules as rule_services
+from funnel.simulation.choices import RuleState
+from funnel.views import rule_states
 from leads import criteria as conditions
 from leads.choices import Stage
 
@@ -52,6 +52,7 @@ def rule_list(request):
             "preconditions": [preconditions.REGISTRY[s["kind"]].describe(s) for s in rule.preconditions],
             "routing": routing.describe_routing(rule.routing, names),
             "escalations": [escalations.describe(s) for s in rule.escalations],
+            "state": rule_states.state_line(rule),
         }
         for rule in rules
     ]
@@ -80,19 +81,25 @@ def _initial(rule: HandoffRule | None) -> dict:
     return {name: getattr(rule, name) for name in HandoffRule.EDITABLE_FIELDS}
 
 
+def _save(request, rule: HandoffRule | None, form) -> HandoffRule:
+    if rule is None:
+        start_as = form.cleaned_data.get("start_as") or RuleState.ENFORCED  # a form from before the choice
+        return rule_states.rule_create(actor=request.user, data=form.rule_data(), start_as=start_as)
+    return rule_services.handoff_rule_save(actor=request.user, rule=rule, data=form.rule_data())
+
+
 @login_required
 def rule_edit(request, rule_id: int | None = None):
     if not _may_edit(request.user):
         raise PermissionDenied("Managers, revenue leaders and administrators change the rules of engagement.")
     rule = get_object_or_404(HandoffRule, pk=rule_id) if rule_id else None
-    form = forms.RuleForm(request.POST or None, initial=_initial(rule))
+    form = rule_states.rule_form(request.POST or None, initial=_initial(rule), new=rule is None)
     if request.method == "POST" and form.is_valid():
         try:
-            saved = rule_services.handoff_rule_save(actor=request.user, rule=rule, data=form.rule_data())
+            saved = _save(request, rule, form)
         except ValidationError as exc:
             forms.add_service_errors(form, exc)
         else:
-            messages.success(request, f"Saved the rule “{saved.name}”; it applies from the next move.")
+            messages.success(request, f"Saved the rule “{saved.name}”; {rule_states.SAVED_WORDS[saved.state]}.")
             return redirect("rule-list")
-    context = {"form": form, "rule": rule, "language": json.dumps(rule_language())}
-    return render(request, "funnel/rule_form.html", context, status=422 if form.errors else 200)
+    return rule_states.edit_page(request, rule, form, status=422 if form.errors else 200)

@@ -52,9 +52,13 @@ def test_a_manager_saves_a_rule_without_javascript_and_sees_each_error_by_its_fi
         [{"kind": "min_score", "score": 30}],
         people["sales_manager"],
     )
+    # The old on/off switch is gone from the page: a state changes only by a recorded move (its buttons).
     client.post(reverse("rule-edit", kwargs={"rule_id": rule.pk}), form(name="Gate two", is_active=""))
     rule.refresh_from_db()
-    assert (rule.name, rule.is_active) == ("Gate two", False)
+    assert (rule.name, rule.state, rule.is_active) == ("Gate two", "enforced", True)
+    client.post(reverse("rule-state", kwargs={"rule_id": rule.pk}), {"to_state": "retired"})
+    rule.refresh_from_db()
+    assert (rule.state, rule.is_active) == ("retired", False)
 
 
 def test_only_managers_leaders_and_administrators_edit_rules(client, people):

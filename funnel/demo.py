@@ -151,10 +151,10 @@ def _rules(users: dict[str, User], since) -> None:
     trial = handoff_rule_save(
         actor=admin,
         data={
-            "name": "Phone and a title before intent (trial)",
-            "description": "Sales asks for a phone number and a title before a lead reaches them.",
+            "name": "Score 75 before intent (trial)",
+            "description": "Sales asks for warmer leads: a score of at least 75 before a lead reaches them.",
             "to_stages": ["intent"],
-            "preconditions": [{"kind": "required_fields", "fields": ["phone", "title"]}],
+            "preconditions": [{"kind": "min_score", "score": 75}],
         },
     )
     handoff_rule_state_set(

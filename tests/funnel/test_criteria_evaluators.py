@@ -27,7 +27,13 @@ NUMBERS = [0, 1, 20, 40, 50, 99, 100, 1000, "49.99", 250000]
 _serial = itertools.count()
 
 texts = st.sampled_from(WORDS)
-numbers = st.sampled_from(NUMBERS)
+
+
+def _numbers_for(field: str):
+    """Thresholds the validator accepts for the field (a score of 1,000 can never be met, so it is refused)."""
+    low, high = criteria.NUMBER_RANGES.get(field, (None, None))
+    inside = [n for n in NUMBERS if low is None or low <= criteria.as_number(n) <= high]
+    return st.sampled_from(inside)
 
 
 @st.composite
@@ -42,7 +48,7 @@ def conditions(draw):
     if op in ("in", "not_in"):
         condition["value"] = draw(st.lists(texts, min_size=1, max_size=3))
     elif op not in criteria.NO_VALUE:
-        condition["value"] = draw(numbers if kind == criteria.NUMBER else texts)
+        condition["value"] = draw(_numbers_for(field) if kind == criteria.NUMBER else texts)
     return condition
 
 

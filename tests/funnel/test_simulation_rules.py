@@ -14,17 +14,20 @@ It would refuse L1 (both checks), L3 (score) and L4 (phone): 3 of 4, phone 2, sc
 on L2 (3 h) and L4 (pending 10 h): 2 of 4 handoffs.
 """
 
+from collections import Counter
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from funnel.models import Handoff, HandoffRule, RuleStateChange, ShadowResult, Simulation
+from funnel.routing.engine import Person, weighted_pick
 from funnel.services.handoffs import handoff_accept
 from funnel.services.rules import handoff_rule_state_set
 from funnel.simulation.choices import RuleState
-from funnel.simulation.rules import rule_simulate
+from funnel.simulation.rules import _steady_replay, rule_simulate
 from funnel.simulation.shadow import shadow_rate
 from leads.models import Lead
 from tests.funnel.conftest import MQL, move
@@ -134,3 +137,17 @@ def test_enforcing_is_a_recorded_decision_with_the_simulation_in_front_of_the_de
         handoff_rule_state_set(actor=people["admin"], rule_id=draft.pk, to_state=RuleState.DRAFT)
     with pytest.raises(ValidationError, match="'paused' is not a rule state"):
         handoff_rule_state_set(actor=people["admin"], rule_id=draft.pk, to_state="paused")
+
+
+@pytest.mark.parametrize("weights", [(1, 2), (Decimal("0.5"), 1, 2), (Decimal("9.99"), Decimal("0.01"), 3)])
+@pytest.mark.parametrize("moves", [0, 1, 7, 1003])
+def test_the_steady_replay_shortcut_picks_exactly_as_the_engine_does(weights, moves):
+    """No absence in the window: one round of the weights, repeated, must equal picking move by move."""
+    members = [(pk, f"p{pk}", Decimal(w), pk == 4) for pk, w in enumerate((*weights, 1), start=1)]  # p4 paused
+    people = [Person(id=pk, name=name, weight=w, paused=paused) for pk, name, w, paused in members]
+    credits: dict = {}
+    by_engine: Counter = Counter()
+    for _ in range(moves):
+        decision, credits = weighted_pick(people, credits, how="t", pool=None)
+        by_engine[decision.winner["name"]] += 1
+    assert _steady_replay(members, moves) == by_engine

@@ -333,6 +333,8 @@ def _definition_rows(a: dict) -> list[str]:
 
 
 def _rule_rows(b: dict) -> list[str]:
+    if not b["seconds"]:  # --rule-runs 0
+        return ["| (b) `rule_simulate` | not run (--rule-runs 0) | — | ≤ 30 s | — |"]
     part = {key: statistics.median(s[key] for s in b["seconds"]) for key in ("total", "refusals", "routing", "sla")}
     result = b["result"]
     refused, routing, sla = result["refusals"], result["routing"], result["sla"]

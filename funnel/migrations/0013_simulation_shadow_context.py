@@ -175,17 +175,6 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.AddField(
-            model_name="shadowresult",
-            name="would_route_to",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-            ),
-        ),
-        migrations.AddField(
             model_name="simulation",
             name="definition_version",
             field=models.ForeignKey(

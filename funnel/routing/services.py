@@ -2,7 +2,6 @@
 door's transaction. A team is a pool; its cursor row is locked before anyone's availability or cap is read, so
 concurrent routings into one team take turns and never both see the same free slot."""
 
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -44,13 +43,7 @@ class Routed:
         return self.decision is not None and self.decision.queued
 
 
-# A shadow rule asks where it would have routed: the same choice, without locking or advancing any cursor.
-_DRY_RUN: ContextVar[bool] = ContextVar("routing_dry_run", default=False)
-
-
 def _lock_pool(team_id: int) -> RoutingCursor:
-    if _DRY_RUN.get():
-        return _read_pool(team_id)
     # Every move routed into a team runs this: one round trip once the cursor exists.
     cursor = RoutingCursor.objects.select_for_update().filter(pk=team_id).first()
     if cursor is None:
@@ -59,10 +52,6 @@ def _lock_pool(team_id: int) -> RoutingCursor:
         RoutingCursor.objects.get_or_create(team_id=team_id)
         cursor = RoutingCursor.objects.select_for_update().get(pk=team_id)
     return cursor
-
-
-def _read_pool(team_id: int) -> RoutingCursor:
-    return RoutingCursor.objects.filter(team_id=team_id).first() or RoutingCursor(team_id=team_id)
 
 
 def _members(team_id: int) -> list[User]:
@@ -86,8 +75,7 @@ def pool_route(team_id: int, now: datetime, *, how: str = "") -> tuple[User | No
     )
     cursor.credits = {key: value for key, value in credits.items() if int(key) in {m.pk for m in members}}
     cursor.position += 1
-    if not _DRY_RUN.get():
-        cursor.save(update_fields=["credits", "position"])
+    cursor.save(update_fields=["credits", "position"])
     owner = next((m for m in members if decision.winner and m.pk == decision.winner["id"]), None)
     return owner, decision
 
@@ -186,27 +174,23 @@ def route(
     *,
     function: str | None = None,
     now: datetime | None = None,
-    dry_run: bool = False,
 ) -> Routed:
     """Who owns the lead after the move. Without a routing rule: `default` if given, else the owner. When
     nobody in the pool can take it the move still happens: the lead waits in the pool's queue and the team's
     manager is told (on commit). `function` owns the stage the lead moves into (the lead's own by default):
-    directory routing picks the person for that side. `dry_run` answers without changing anything."""
+    directory routing picks the person for that side."""
     rule = next((r for r in rules if r.routing.get("kind", "keep") != "keep"), None)
     if rule is None:
         owner = default or lead.owner
         return Routed(owner, owner.team_id if owner else lead.team_id)
-    token = _DRY_RUN.set(dry_run)
     try:
         routed = _decide(rule.routing, lead, function or lead.owning_function, now or timezone.now())
     except TeamGone as gone:
         kept = Decision(how=f"team {gone.args[0]} no longer exists", winner=_ref(lead.owner), kept=True)
         routed = Routed(lead.owner, lead.team_id, decision=kept)
-    finally:
-        _DRY_RUN.reset(token)
     sentence = routed.decision.sentence()
     routed.check = Check(rule.name, "routing", True, sentence, rule.pk)
-    if routed.queued and not dry_run:
+    if routed.queued:
         transaction.on_commit(lambda: queue_notify(lead.pk, routed.team_id, sentence))
     return routed
 

@@ -168,9 +168,10 @@ def _write(lead, to_stage, stage, routed, actor, reason, checks, ctx, now) -> Tr
     return transition
 
 
-def _shadow(config, lead, to_stage, stage, actor, ctx, transition, now) -> None:
+def _shadow(config, lead, to_stage, actor, ctx, transition, now) -> None:
     """Shadow rules' verdicts on this real move, recorded and never obeyed: what each would have refused (its
-    preconditions and escalations) and where it would have routed (a dry run that moves no cursor)."""
+    preconditions and escalations). Where it would route is left to a simulation: a dry run of routing at every
+    move would read the pool's people and cost more than the verdicts themselves."""
     rules = config.shadow_rules_for(lead.stage, to_stage)
     if not rules:
         return
@@ -179,8 +180,7 @@ def _shadow(config, lead, to_stage, stage, actor, ctx, transition, now) -> None:
         checks = _precondition_checks(rule, ctx)
         throwaway = Effects(involve=[], approvals=[])
         checks += [_escalation_check(rule, s, lead, ctx, actor, to_stage, throwaway) for s in rule.escalations]
-        routed = routing.route([rule], lead, function=stage.owning_function, now=now, dry_run=True)
-        verdicts.append((rule, checks, routed.owner if routed.decision else None))
+        verdicts.append((rule, checks))
     shadow.shadow_results_record(transition=transition, verdicts=verdicts, at=now)
 
 
@@ -221,7 +221,7 @@ def lead_transition(
         if routed.check is not None:
             checks.append(routed.check)
         transition = _write(locked, to_stage, stage, routed, actor, reason, checks, ctx, now)
-        _shadow(config, locked, to_stage, stage, actor, ctx, transition, now)
+        _shadow(config, locked, to_stage, actor, ctx, transition, now)
         if to_stage == StageKey.PURCHASE:
             purchase_record(lead=locked, transition=transition)
         handoff_open.after_move(locked, transition, stage, routed, actor, rules, effects, now, pending=pending)

@@ -62,9 +62,6 @@ class ShadowResult(models.Model):
     transition = models.ForeignKey("funnel.Transition", on_delete=models.CASCADE, related_name="shadow_results")
     passed = models.BooleanField()
     failed = models.JSONField(default=list, help_text="The checks that would have refused the move.")
-    would_route_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
     at = models.DateTimeField()
 
     class Meta:

@@ -11,7 +11,7 @@ from funnel.models import HandoffRule, ShadowResult, Transition
 
 
 def shadow_results_record(*, transition: Transition, verdicts: list, at: datetime) -> None:
-    """One row per shadow rule: (rule, its checks, the owner it would have routed to or None)."""
+    """One row per shadow rule: (rule, its checks)."""
     ShadowResult.objects.bulk_create(
         [
             ShadowResult(
@@ -19,10 +19,9 @@ def shadow_results_record(*, transition: Transition, verdicts: list, at: datetim
                 transition=transition,
                 passed=all(check.passed for check in checks),
                 failed=[asdict(check) for check in checks if not check.passed],
-                would_route_to=owner,
                 at=at,
             )
-            for rule, checks, owner in verdicts
+            for rule, checks in verdicts
         ]
     )
 

@@ -116,7 +116,6 @@ def test_a_shadow_rule_is_recorded_at_every_move_and_never_refuses(people, make_
     results = {r.transition_id: r for r in ShadowResult.objects.filter(rule=strict)}
     assert (results[moved[0].pk].passed, results[moved[1].pk].passed) == (False, True)
     assert results[moved[0].pk].failed[0]["reason"] == "missing phone"
-    assert results[moved[0].pk].would_route_to == people["rep"]
     rate = shadow_rate(rule=strict)
     assert (rate["moves"], rate["would_refuse"], rate["rate"]) == (2, 1, 0.5)
     assert rate["by_check"] == [{"rule": "Phone before interest", "check": "has phone", "count": 1}]

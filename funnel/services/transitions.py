@@ -199,9 +199,10 @@ def lead_transition(
     In one transaction: locks the lead (LeadBusy/409 if another change holds it or it moved since
     `expected_from`, which defaults to the stage the caller read), checks the edge (IllegalMove), evaluates
     every rule (TransitionRefused lists each failed check; nothing is written), routes the new owner (or the
-    team's queue when nobody can take it) and records why, writes
-    the stage and an immutable Transition with every check's result and the definition versions used, adds
-    escalation participants, consumes approvals and opens a handoff when the owning function changes.
+    team's queue when nobody can take it), writes the stage and an immutable Transition with every check's
+    result, the definition versions used, the routing decision and the context the rules saw, records shadow
+    rules' verdicts, adds escalation participants, consumes approvals and opens a handoff when the owning
+    function changes.
     Notifications are scheduled on commit. `actor` None means the system (a job). `default_owner` takes the
     lead when no rule routes it (a rejected handoff returns to its sender).
     """

@@ -134,7 +134,14 @@ def test_a_next_step_already_past_everywhere_is_refused(lead, people, client_for
     assert "a day already past" in response.json()["errors"]["next_step_on"][0]
     # Yesterday in UTC is still today at UTC-12 for part of the day: the westernmost date is the limit.
     westernmost_today = (timezone.now() - timedelta(hours=12)).date().isoformat()
-    ok = _post(client_for(people["rep"]), lead.pk, next_step="Send the deck", next_step_on=westernmost_today)
+    # The call was that day too for the rep out there (a UTC "today" after midnight would be after the next step).
+    ok = _post(
+        client_for(people["rep"]),
+        lead.pk,
+        occurred_on=westernmost_today,
+        next_step="Send the deck",
+        next_step_on=westernmost_today,
+    )
     assert ok.status_code == 201, ok.json()
 
 

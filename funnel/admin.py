@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from config.admin import ReadOnlyAdmin
 from config.fields import JSONFormField
@@ -31,7 +32,7 @@ from funnel.models import (
     StageMove,
     Transition,
 )
-from funnel.services.rules import handoff_rule_validate, state_follow_switch
+from funnel.services.rules import handoff_rule_validate, state_follow_switch, state_switch_record
 
 
 @admin.register(Stage)
@@ -81,8 +82,11 @@ class HandoffRuleAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
-        state_follow_switch(obj)  # shadow and enforcement go through the rule page, where they are recorded
-        super().save_model(request, obj, form, change)
+        before = state_follow_switch(obj)
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            if change:
+                state_switch_record(rule=obj, before=before, actor=request.user)
 
 
 @admin.register(LeadDefinition)

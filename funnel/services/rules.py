@@ -61,13 +61,28 @@ def handoff_rule_validate(rule: HandoffRule) -> None:
         raise ValidationError(errors)
 
 
-def state_follow_switch(rule: HandoffRule) -> None:
+def state_follow_switch(rule: HandoffRule) -> str | None:
     """The older on/off switch (API, admin) keeps meaning something: on is enforced, off retires an enforced
-    rule; a draft or shadow rule switched off stays what it is."""
+    rule; a draft or shadow rule switched off stays what it is. Returns the state before when it changed."""
+    before = rule.state
     if rule.is_active:
         rule.state = RuleState.ENFORCED
     elif rule.state == RuleState.ENFORCED:
         rule.state = RuleState.RETIRED
+    return before if rule.state != before else None
+
+
+def state_switch_record(*, rule: HandoffRule, before: str | None, actor: User) -> None:
+    """A state the switch changed is a decision like the state buttons': who, when, and that no simulation was
+    in front of them. Called after the rule is saved."""
+    if before is None:
+        return
+    now = timezone.now()
+    RuleStateChange.objects.create(
+        rule=rule, from_state=before, to_state=rule.state, actor=actor, at=now, note="Switched by is_active."
+    )
+    HandoffRule.objects.filter(pk=rule.pk).update(state_since=now)
+    rule.state_since = now
 
 
 def handoff_rule_save(*, actor: User, rule: HandoffRule | None = None, data: dict) -> HandoffRule:
@@ -78,12 +93,14 @@ def handoff_rule_save(*, actor: User, rule: HandoffRule | None = None, data: dic
     for field in HandoffRule.EDITABLE_FIELDS:
         if field in data:
             setattr(rule, field, data[field])
-    if "is_active" in data:
-        state_follow_switch(rule)
+    before = state_follow_switch(rule) if "is_active" in data else None
     handoff_rule_validate(rule)
     rule.full_clean(exclude=["preconditions", "routing", "escalations", "created_by"])
     with transaction.atomic():
+        existed = rule.pk is not None
         rule.save()
+        if existed:  # a new rule's first state is not a change
+            state_switch_record(rule=rule, before=before, actor=actor)
     return rule
 
 

@@ -150,3 +150,19 @@ def test_the_steady_replay_shortcut_picks_exactly_as_the_engine_does(weights, mo
         decision, credits = weighted_pick(people, credits, how="t", pool=None)
         by_engine[decision.winner["name"]] += 1
     assert _steady_replay(members, moves) == by_engine
+
+
+def test_switching_a_shadow_rule_on_through_the_api_is_a_recorded_decision(people, rule, client_for):
+    trial = rule("Trial", to_stages=["interest"])
+    handoff_rule_state_set(actor=people["admin"], rule_id=trial.pk, to_state=RuleState.SHADOW)
+    response = client_for(people["sales_manager"]).patch(
+        f"/api/v1/handoff-rules/{trial.pk}/", {"is_active": True}, format="json"
+    )
+    assert (response.status_code, response.json()["state"]) == (200, "enforced")
+    last = RuleStateChange.objects.filter(rule=trial).order_by("-id").first()
+    assert (last.from_state, last.to_state, last.actor, last.simulation) == (
+        RuleState.SHADOW,
+        RuleState.ENFORCED,
+        people["sales_manager"],
+        None,
+    )

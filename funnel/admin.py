@@ -19,17 +19,22 @@ from funnel.models import (
     JointMeeting,
     LeadDefinition,
     LeadDefinitionVersion,
+    MetricJob,
+    MetricSnapshot,
+    MetricValue,
     Purchase,
     Reassignment,
     RejectionReason,
     RoutingCursor,
     RuleStateChange,
+    SalesExpense,
     ScoreChangeCursor,
     ShadowResult,
     Simulation,
     SlaBreach,
     Stage,
     StageMove,
+    StageSpan,
     Transition,
 )
 from funnel.services.rules import handoff_rule_validate, state_follow_switch, state_switch_record
@@ -218,3 +223,35 @@ class ShadowResultAdmin(ReadOnlyAdmin):
 @admin.register(RuleStateChange)
 class RuleStateChangeAdmin(ReadOnlyAdmin):
     list_display = ["rule", "from_state", "to_state", "actor", "at", "simulation"]
+
+
+@admin.register(StageSpan)
+class StageSpanAdmin(ReadOnlyAdmin):
+    """Written by the one door with each transition; read-only like the history it mirrors."""
+
+    list_display = ["lead", "stage", "entered_at", "left_at", "next_stage", "owner", "team"]
+    raw_id_fields = ["lead", "opened_by"]
+    show_full_result_count = False
+
+
+@admin.register(MetricSnapshot)
+class MetricSnapshotAdmin(ReadOnlyAdmin):
+    list_display = ["period_kind", "period_start", "computed_at", "history_through_at", "duration_ms"]
+
+
+@admin.register(MetricValue)
+class MetricValueAdmin(ReadOnlyAdmin):
+    list_display = ["snapshot", "metric", "stage", "to_stage", "dimension", "dimension_value", "value"]
+    show_full_result_count = False
+
+
+@admin.register(MetricJob)
+class MetricJobAdmin(ReadOnlyAdmin):
+    list_display = ["id", "period_kind", "status", "progress", "requested_at", "finished_at"]
+
+
+@admin.register(SalesExpense)
+class SalesExpenseAdmin(ReadOnlyAdmin):
+    """Expenses are recorded through the service (page and API) so every door checks the same things."""
+
+    list_display = ["team", "spent_on", "amount", "currency", "category", "recorded_by"]

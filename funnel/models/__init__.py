@@ -1,6 +1,7 @@
 from funnel.attribution.models import AttributionCredit, Purchase
 from funnel.insight.models import Digest, DigestCount, DigestDelivery, InsightResponse
 from funnel.meetings.models import AgendaItem, JointMeeting
+from funnel.metrics.models import MetricJob, MetricSnapshot, MetricValue, SalesExpense, StageSpan
 from funnel.models.definitions import (
     DefinitionCrossing,
     LeadDefinition,
@@ -27,16 +28,21 @@ __all__ = [
     "JointMeeting",
     "LeadDefinition",
     "LeadDefinitionVersion",
+    "MetricJob",
+    "MetricSnapshot",
+    "MetricValue",
     "Purchase",
     "Reassignment",
     "RejectionReason",
     "RoutingCursor",
     "RuleStateChange",
+    "SalesExpense",
     "ScoreChangeCursor",
     "ShadowResult",
     "Simulation",
     "SlaBreach",
     "Stage",
     "StageMove",
+    "StageSpan",
     "Transition",
 ]

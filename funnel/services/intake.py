@@ -22,6 +22,7 @@ from accounts.choices import Role
 from accounts.models import User
 from funnel.engine.preconditions import Context
 from funnel.exceptions import NoOwner, NotAllowed
+from funnel.metrics.spans import span_advance
 from funnel.models import Stage, Transition
 from funnel.routing import services as routing
 from funnel.services.checks import Check
@@ -108,7 +109,7 @@ def _write(lead: Lead, actor: User | None, owner: User | None, domain: str, comp
     owner, check = routed.owner, routed.check
     lead.owner, lead.team_id = owner, routed.team_id
     lead.save()
-    Transition.objects.create(
+    transition = Transition.objects.create(
         lead=lead,
         from_stage=None,
         to_stage=INITIAL_STAGE,
@@ -120,6 +121,7 @@ def _write(lead: Lead, actor: User | None, owner: User | None, domain: str, comp
         routing=routed.decision.as_dict() if routed.decision else None,
         context=context_record(Context(lead=lead_snapshot(lead), now=now, definitions={})),
     )
+    span_advance(transition=transition, team_id=routed.team_id)
     if actor is not None and not lead_selectors.lead_list(user=actor).filter(pk=lead.pk, full_access=True).exists():
         # Raised inside the transaction, so the lead, its company and its history row are all rolled back.
         who = owner.get_username() if owner else "nobody (it waits in a team queue)"

@@ -14,6 +14,7 @@ from funnel.attribution.services import purchase_record
 from funnel.choices import ApprovalStatus
 from funnel.engine import escalations, preconditions
 from funnel.exceptions import IllegalMove, LeadBusy, TransitionRefused
+from funnel.metrics.spans import span_advance
 from funnel.models import ApprovalRequest, HandoffRule, Stage, Transition
 from funnel.routing import services as routing
 from funnel.services import handoff_open
@@ -156,6 +157,7 @@ def _write(lead, to_stage, stage, routed, actor, reason, checks, ctx, now) -> Tr
         routing=routed.decision.as_dict() if routed.decision else None,
         context=context_record(ctx),
     )
+    span_advance(transition=transition, team_id=routed.team_id)
     Lead.objects.filter(pk=lead.pk).update(
         stage=to_stage,
         stage_entered_at=now,

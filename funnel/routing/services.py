@@ -1,6 +1,6 @@
 """Who owns a lead after a move: the first applicable rule whose routing is not "keep" decides, inside the one
-door's transaction. A team is a pool; its cursor row is locked before anyone's availability or cap is read, so
-concurrent routings into one team take turns and never both see the same free slot."""
+door's transaction. A team is a pool; its cursor row is locked, and anyone's availability or cap read as of the
+lock (availability.pool_at), so concurrent routings into one team take turns and never both see the same free slot."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,41 +43,31 @@ class Routed:
         return self.decision is not None and self.decision.queued
 
 
-def _lock_pool(team_id: int) -> RoutingCursor:
-    # Every move routed into a team runs this: one round trip once the cursor exists.
-    cursor = RoutingCursor.objects.select_for_update().filter(pk=team_id).first()
-    if cursor is None:
-        if not Team.objects.filter(pk=team_id).exists():  # a spec names teams by id; one may be deleted since
-            raise TeamGone(team_id)
-        RoutingCursor.objects.get_or_create(team_id=team_id)
-        cursor = RoutingCursor.objects.select_for_update().get(pk=team_id)
-    return cursor
+def _create_cursor(team_id: int) -> None:
+    # A team's first routing; a spec names teams by id, and one may have been deleted since.
+    if not Team.objects.filter(pk=team_id).exists():
+        raise TeamGone(team_id)
+    RoutingCursor.objects.get_or_create(team_id=team_id)
 
 
-def _members(team_id: int) -> list[User]:
-    return list(
-        User.objects.filter(team_id=team_id, is_active=True, role__in=ROUTABLE_ROLES)
-        .select_related("team")
-        .order_by("id")
-    )
+def _lock_pool(team_id: int) -> None:
+    if not availability.lock_pool(team_id):
+        _create_cursor(team_id)
+        availability.lock_pool(team_id)
 
 
 def pool_route(team_id: int, now: datetime, *, how: str = "") -> tuple[User | None, Decision]:
-    """Weighted round-robin over the team's available members; None with a queued decision when nobody is."""
-    cursor = _lock_pool(team_id)
-    members = _members(team_id)
-    team = members[0].team if members else Team.objects.filter(pk=team_id).first()
-    if team is None:
-        raise TeamGone(team_id)
-    pool = {"team": team.pk, "name": team.name}
+    """Weighted round-robin over the team's available members; None with a queued decision when nobody is.
+    Every move into a pool runs this: the lock and the reads are one statement, the cursor's update another."""
+    pool = availability.pool_at(team_id, now, ROUTABLE_ROLES)
+    if pool is None:
+        _create_cursor(team_id)
+        pool = availability.pool_at(team_id, now, ROUTABLE_ROLES)
     decision, credits = weighted_pick(
-        availability.people(members, now), cursor.credits, how=how or f"weighted round-robin in {team.name}", pool=pool
+        pool.people, pool.credits, how=how or f"weighted round-robin in {pool.name}", pool=pool.ref
     )
-    cursor.credits = {key: value for key, value in credits.items() if int(key) in {m.pk for m in members}}
-    cursor.position += 1
-    cursor.save(update_fields=["credits", "position"])
-    owner = next((m for m in members if decision.winner and m.pk == decision.winner["id"]), None)
-    return owner, decision
+    availability.pool_advance(team_id, {key: value for key, value in credits.items() if int(key) in pool.rows})
+    return (pool.user(decision.winner["id"]) if decision.winner else None), decision
 
 
 def person_route(user: User, now: datetime, *, how: str) -> tuple[User | None, Decision]:

@@ -2,13 +2,18 @@
 thread and connection each. The team's cursor row lock makes them take turns, so caps hold and the weights
 come out exact."""
 
+import threading
+import time
 from collections import Counter
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
+from django.utils import timezone
 
 from accounts.choices import Function, Role
-from funnel.models import Handoff, Transition
+from funnel.models import Handoff, RoutingCursor, Transition
+from funnel.routing.services import person_route, pool_route
 from funnel.services.transitions import lead_transition
 from leads.models import Lead
 from tests.accounts.factories import TeamFactory, UserFactory
@@ -67,3 +72,43 @@ def test_twenty_routings_at_once_follow_the_weights_exactly(people, make_lead, r
     assert Counter(t.to_owner.username for t in results) == {"closer0": 5, "closer1": 5, "closer2": 10}
     # No routing's cursor update was lost: it moved once for each of the twenty.
     assert team.routingcursor.position == 20
+
+
+@pytest.mark.parametrize("holder", ["pool", "person"])
+def test_a_routing_that_waited_for_the_lock_sees_the_cap_its_holder_filled(people, make_lead, holder):
+    """pool_route reads the pool in the statement that takes the lock, so it must notice that whoever held the
+    lock committed a handoff meanwhile: here one bringing the heavy closer0 to their cap of 1."""
+    team = _team(people, [{"routing_weight": Decimal(10), "routing_cap": 1}, {"routing_weight": Decimal(1)}])
+    closer0 = team.members.get(username="closer0")
+    RoutingCursor.objects.create(team=team)  # as after the team's first routing: the lock is then a row lock
+    lead = make_lead()
+    transition = move(lead, "interest", people["marketer"])
+    locked, now = threading.Event(), timezone.now()
+
+    def hold_the_lock_then_fill_the_cap():
+        with transaction.atomic():
+            if holder == "pool":
+                assert pool_route(team.pk, now)[0] == closer0
+            else:
+                assert person_route(closer0, now, how="a territory match")[0] == closer0
+            locked.set()
+            time.sleep(0.5)  # the other routing is waiting for the lock by now
+            Handoff.objects.create(
+                lead=lead,
+                transition=transition,
+                from_function="marketing",
+                to_function="sales",
+                to_owner=closer0,
+                to_team=team,
+                created_at=now,
+            )
+
+    def route_behind_it():
+        assert locked.wait(timeout=10)
+        with transaction.atomic():
+            return pool_route(team.pk, now)
+
+    _, (owner, decision) = run_together(hold_the_lock_then_fill_the_cap, route_behind_it)
+    assert owner.username == "closer1"
+    skipped = {c["id"]: (c["skipped"], c["detail"]) for c in decision.candidates}
+    assert skipped[closer0.pk] == ("at_cap", "1 of 1 handoffs pending")

@@ -83,6 +83,16 @@ if _database_url is None:
 DATABASES = {"default": env.database_from_url("DATABASE_URL", _database_url)}
 DATABASES["default"]["CONN_MAX_AGE"] = env.env_int("DB_CONN_MAX_AGE", 60, minimum=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A read-only streaming replica of the primary: report and dashboard reads inside config.db_router's
+# replica_reads() scope go there; every write, the one door and every service stay on the primary.
+_replica_url = env.env_url("DATABASE_REPLICA_URL", schemes=("postgres", "postgresql"), default=None)
+if _replica_url is not None:
+    DATABASES["replica"] = {
+        **env.database_from_url("DATABASE_REPLICA_URL", _replica_url),
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+    }
+DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -138,6 +148,8 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Metric recomputes take seconds to minutes: their own queue (and worker) keeps transitions' side effects prompt.
+CELERY_TASK_ROUTES = {"funnel.tasks.metrics_*": {"queue": "metrics"}}
 CELERY_TASK_ALWAYS_EAGER = env.env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
@@ -210,6 +222,12 @@ SPECTACULAR_SETTINGS = {
         "SimulationKindEnum": "funnel.simulation.choices.SimulationKind",
         "SimulationStatusEnum": "funnel.simulation.choices.SimulationStatus",
         "RuleStateEnum": "funnel.simulation.choices.RuleState",
+        # Marketing or sales: a sign-off's side and a diagnostic respondent's function are the same choice set.
+        "SideEnum": "leads.choices.SignOffSide",
+        "IntegrationLevelEnum": "funnel.diagnostic.choices.Level",
+        "MetricPeriodKindEnum": "funnel.metrics.choices.PeriodKind",
+        "TargetPeriodKindEnum": "funnel.targets.choices.TargetPeriod",
+        "DigestPeriodKindEnum": "funnel.insight.choices.PeriodKind",
     },
 }
 

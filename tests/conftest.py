@@ -4,6 +4,7 @@ import importlib
 import os
 
 import pytest
+from django.test import override_settings
 from rest_framework.test import APIClient
 
 from accounts.choices import Function, Role, TokenScope
@@ -21,10 +22,26 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 celery_app.conf.task_always_eager = True
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
     # Production hashing costs ~0.3 s a user; tests create many users and never attack their passwords.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Session-wide, so the worlds that module-scoped fixtures build (the fuzz test's) hash fast too.
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """A throwaway test database need not wait for the disk at each commit (~6 ms each here, paid by every
+    transactional test's write, flush and live-server request). Visibility, locks and constraints are unchanged:
+    only durability after a server crash goes. ALTER DATABASE reaches the connections opened later (live
+    server threads, the Celery worker subprocess); SET reaches the one already open."""
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        name = connection.ops.quote_name(connection.settings_dict["NAME"])
+        cursor.execute(f"ALTER DATABASE {name} SET synchronous_commit TO off")
+        cursor.execute("SET synchronous_commit TO off")
 
 
 def build_teams() -> dict:
@@ -196,6 +213,17 @@ def make_lead(people):
 @pytest.fixture
 def rule(people):
     return rule_maker(people)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _reads_on_the_primary():
+    """A replica named by DATABASE_REPLICA_URL copies some primary, not necessarily this run's test database, and
+    lags behind it: tests read the primary. tests/config/test_replica.py builds a real replica of the test
+    database and adds the alias itself."""
+    from django.db import connections
+
+    connections.settings.pop("replica", None)
+    yield
 
 
 @pytest.fixture(autouse=True, scope="session")

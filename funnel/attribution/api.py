@@ -3,6 +3,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.db_router import reads_from_replica
 from funnel.attribution.selectors import campaign_performance, channel_performance
 from funnel.attribution.weights import MODEL_LABELS, MODELS
 
@@ -51,6 +52,7 @@ class PerformanceReportSerializer(serializers.Serializer):
     channels = PerformanceSerializer(many=True)
 
 
+@reads_from_replica
 class CampaignPerformanceView(APIView):
     """What each campaign and channel cost and brought: leads, MQLs, SQLs, customers, revenue and margin
     credited under an attribution model, sourced and influenced revenue, cost per stage and return on spend."""

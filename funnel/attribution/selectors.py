@@ -14,9 +14,9 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db import connection
 from django.utils import timezone
 
+from config.db_router import read_connection
 from funnel.attribution.weights import FIRST
 
 PERFORMANCE_SQL = """
@@ -139,7 +139,7 @@ def campaign_performance_by_model(
     milestone_filter = "" if campaign_id is None else "WHERE lead_id IN (SELECT lead_id FROM touched)"
     params = {"models": list(models), "first": FIRST, "since": since, "until": until, "campaign": campaign_id}
     report: dict[str, list[Performance]] = {model: [] for model in models}
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(PERFORMANCE_SQL.format(milestone_filter=milestone_filter), params)
         for model, *row in cursor.fetchall():
             report[model].append(Performance(*row))
@@ -167,7 +167,7 @@ def channel_performance(rows: list[Performance]) -> list[Performance]:
 
 def campaign_credit_by_model(*, campaign_id: int) -> dict[str, Decimal]:
     """Revenue credited to one campaign under each model (models that credit it nothing are absent)."""
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(
             "SELECT model, sum(revenue) FROM funnel_attributioncredit WHERE campaign_id = %s GROUP BY model",
             [campaign_id],

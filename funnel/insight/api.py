@@ -9,6 +9,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from config.db_router import reads_from_replica
 from config.filters import IdFilter
 from config.pagination import MAX_ID
 from config.schema import problems
@@ -94,6 +95,7 @@ class DigestFilter(django_filters.FilterSet):
         fields = ["period_kind", "period_start"]
 
 
+@reads_from_replica
 class DigestViewSet(viewsets.ReadOnlyModelViewSet):
     """Call reports rolled up by week and month: per accepted tag, how many reports carried it, overall and by
     segment, product, campaign and stage, against the period before. Every role reads them."""

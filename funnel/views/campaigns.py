@@ -12,6 +12,7 @@ from django.db.models.functions import TruncWeek
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from config.db_router import reads_from_replica
 from config.errors import DomainError
 from crm import selectors
 from crm.choices import CampaignStatus, Channel, PreviewDecision, Segment
@@ -52,6 +53,7 @@ class PreviewForm(forms.Form):
 
 
 @login_required
+@reads_from_replica
 def campaign_list(request, form: CampaignForm | None = None, status: int = 200):
     model = request.GET.get("model") if request.GET.get("model") in MODELS else LINEAR
     report, computed_at = campaign_performance_cached(model=model)
@@ -143,6 +145,7 @@ def _campaign_page(request, campaign_id: int, spend_form=None, preview_form=None
 
 
 @login_required
+@reads_from_replica
 def campaign_detail(request, campaign_id: int):
     return _campaign_page(request, campaign_id)
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from config.db_router import reads_from_replica
 from config.errors import DomainError
 from crm.choices import TagKind, TagStatus
 from crm.models import Campaign, Collateral, Tag
@@ -80,6 +81,7 @@ def _page_url(kind: str, start, slice_: str = "") -> str:
 
 
 @login_required
+@reads_from_replica
 def insights(request, response_form: ResponseForm | None = None, status: int = 200):
     source = request.POST if request.method == "POST" else request.GET
     form = PeriodForm(source)

@@ -1,0 +1,47 @@
+"""The shared target's page in Chromium at laptop and phone width: the gauge and the weekly chart draw, the
+sign button signs, every count links to its leads; no sideways scroll, no console error, no serious or critical
+axe-core violation. Screenshots go to .artifacts/screenshots/."""
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from funnel.metrics.periods import period_of
+from funnel.targets.services import Split, target_propose, target_sign_off
+from tests.browser.conftest import LAPTOP, PHONE, page_width, serious_accessibility_violations
+
+pytestmark = pytest.mark.django_db(transaction=True)
+SCREENSHOTS = Path(__file__).resolve().parents[2] / ".artifacts" / "screenshots"
+
+
+def test_the_target_page_at_laptop_and_phone_width(people, page_as, live_server):
+    quarter = period_of(kind="quarter", day=timezone.localdate())
+    target = target_propose(
+        period_kind="quarter",
+        period_start=quarter.start,
+        amount=Decimal(500_000),
+        currency="USD",
+        splits=[Split(Decimal(400_000), segment="enterprise"), Split(Decimal(100_000), segment="smb")],
+        proposed_by=people["leader"],
+    )
+    target_sign_off(target_id=target.pk, user=people["sales_manager"])
+    for viewport, size in ((LAPTOP, "laptop"), (PHONE, "phone")):
+        page = page_as(people["marketing_manager"], viewport)
+        page.goto(f"{live_server.url}/targets/{target.pk}/")
+        expect(page.get_by_role("heading", name="Reverse funnel: what the rest of the target needs")).to_be_visible()
+        expect(page.locator("#chart-attainment .chart svg")).to_be_attached()
+        expect(page.get_by_text("No plan by week yet")).to_be_visible()  # a company without history
+        assert page_width(page) <= viewport["width"], f"target-{size} scrolls sideways"
+        assert serious_accessibility_violations(page) == []
+        assert page.console_errors == []
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"target-detail-{size}.png"), full_page=True)
+    page.get_by_role("button", name="Sign for marketing").click()
+    expect(page.locator(".toast")).to_contain_text("It is the number now.")
+    page.get_by_role("link", name="Shared target").first.click()
+    expect(page.get_by_role("heading", name="Shared target")).to_be_visible()
+    assert page_width(page) <= PHONE["width"]
+    assert serious_accessibility_violations(page) == []

@@ -1,0 +1,114 @@
+"""The shared target over the API and on its pages: propose with splits, sign-off by side, bad input named,
+the reports, a list whose query count does not grow, and the drill-down within the viewer's visibility."""
+
+from decimal import Decimal
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from funnel.targets.models import RevenueTarget
+
+BODY = {
+    "period_kind": "quarter",
+    "period_start": "2026-01-01",
+    "amount": "400000.00",
+    "currency": "USD",
+    "splits": [{"segment": "enterprise", "amount": "300000"}, {"segment": "smb", "amount": "100000"}],
+}
+
+
+def test_propose_sign_and_read_the_reports(api, people):
+    made = api(people["leader"]).post("/api/v1/targets/", BODY)
+    assert made.status_code == 201, made.content
+    target = made.json()["id"]
+    assert [s["amount"] for s in made.json()["splits"]] == ["300000.00", "100000.00"]
+    assert api(people["rep"]).post(f"/api/v1/targets/{target}/sign-off/", {}).status_code == 403
+    signed = api(people["marketing_manager"]).post(f"/api/v1/targets/{target}/sign-off/", {})
+    assert (signed.status_code, signed.json()["marketing_approver"]["id"]) == (200, people["marketing_manager"].pk)
+    done = api(people["sales_manager"]).post(f"/api/v1/targets/{target}/sign-off/", {})
+    assert done.json()["status"] == "active"
+    assert api(people["leader"]).post(f"/api/v1/targets/{target}/withdraw/", {}).status_code == 409
+    attainment = api(people["rep"]).get(f"/api/v1/targets/{target}/attainment/")
+    assert attainment.status_code == 200
+    assert (attainment.json()["total"]["revenue"], len(attainment.json()["splits"])) == ("0.00", 2)
+    funnel = api(people["marketer"]).get(f"/api/v1/targets/{target}/reverse-funnel/").json()
+    assert [n["name"] for n in funnel["needs"]] == ["purchase", "sql", "mql", "lead"]
+    assert funnel["remaining"] == "400000.00"
+
+
+def test_bad_input_is_a_400_naming_the_field(api, people):
+    deep = []
+    for _ in range(60):
+        deep = [deep]
+    client = api(people["leader"])
+    cases = [
+        ({**BODY, "period_start": "2026-02-30"}, "period_start"),
+        ({**BODY, "period_start": "2026-02-01"}, "period_start"),
+        ({**BODY, "amount": "lots"}, "amount"),
+        ({**BODY, "currency": "U\x00D"}, "currency"),
+        ({**BODY, "note": "x" * 100_000}, "note"),
+        ({**BODY, "period_kind": "decade"}, "period_kind"),
+        ({**BODY, "splits": [{"segment": "enterprise", "amount": "1"}]}, "splits"),
+        (
+            {**BODY, "splits": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]},
+            "splits",
+        ),
+    ]
+    for body, field in cases:
+        answer = client.post("/api/v1/targets/", body)
+        assert answer.status_code == 400, (field, answer.content)
+        assert field in answer.json()["errors"], (field, answer.json())
+    assert client.post("/api/v1/targets/abc/sign-off/", {}).status_code == 404
+    assert client.post("/api/v1/targets/1/sign-off/", {"side": "finance"}).status_code in (400, 404)
+    assert not RevenueTarget.objects.exists()
+
+
+def test_the_list_costs_the_same_queries_for_one_or_many_targets(api, people):
+    client = api(people["rep"])
+    leader = api(people["leader"])
+    leader.post("/api/v1/targets/", BODY)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get("/api/v1/targets/").status_code == 200
+    for month in range(1, 10):
+        leader.post("/api/v1/targets/", {**BODY, "period_kind": "month", "period_start": f"2026-0{month}-01"})
+    with CaptureQueriesContext(connection) as many:
+        answer = client.get("/api/v1/targets/")
+    assert len(answer.json()["results"]) == 10
+    assert len(many) == len(one)
+
+
+def test_pages_propose_sign_and_drill_down(client, people):
+    client.force_login(people["leader"])
+    answer = client.post(
+        "/targets/new/",
+        {
+            "period_kind": "quarter",
+            "period_start": "2026-01-01",
+            "amount": "400000",
+            "currency": "USD",
+            "split-TOTAL_FORMS": "2",
+            "split-INITIAL_FORMS": "0",
+            "split-0-segment": "enterprise",
+            "split-0-amount": "300000",
+            "split-1-segment": "smb",
+            "split-1-amount": "50000",
+        },
+    )
+    assert answer.status_code == 400
+    assert "they must match exactly" in answer.content.decode()
+    target = RevenueTarget.objects.create(
+        period_kind="quarter",
+        period_start="2026-01-01",
+        period_end="2026-04-01",
+        amount=Decimal(1),
+        proposed_by=people["leader"],
+    )
+    client.force_login(people["sales_manager"])
+    assert client.post(f"/targets/{target.pk}/sign-off/", {"side": "sales"}).status_code == 302
+    target.refresh_from_db()
+    assert target.sales_approver == people["sales_manager"]
+    page = client.get(f"/targets/{target.pk}/")
+    assert page.status_code == 200 and "Reverse funnel" in page.content.decode()
+    assert client.get(f"/targets/{target.pk}/leads/?set=nonsense").status_code == 400
+    assert client.get(f"/targets/{target.pk}/leads/?set=purchases").status_code == 200
+    assert client.get("/targets/").status_code == 200

@@ -5,6 +5,7 @@ from django.db import transaction
 
 from config.admin import ReadOnlyAdmin
 from config.fields import JSONFormField
+from funnel.diagnostic.models import Assessment, DiagnosticResponse
 from funnel.models import (
     AgendaItem,
     ApprovalRequest,
@@ -25,6 +26,7 @@ from funnel.models import (
     Purchase,
     Reassignment,
     RejectionReason,
+    RevenueTarget,
     RoutingCursor,
     RuleStateChange,
     SalesExpense,
@@ -35,6 +37,7 @@ from funnel.models import (
     Stage,
     StageMove,
     StageSpan,
+    TargetSplit,
     Transition,
 )
 from funnel.services.rules import handoff_rule_validate, state_follow_switch, state_switch_record
@@ -255,3 +258,39 @@ class SalesExpenseAdmin(ReadOnlyAdmin):
     """Expenses are recorded through the service (page and API) so every door checks the same things."""
 
     list_display = ["team", "spent_on", "amount", "currency", "category", "recorded_by"]
+
+
+class TargetSplitInline(admin.TabularInline):
+    model = TargetSplit
+    extra = 0
+    can_delete = False
+    readonly_fields = ["team", "segment", "amount"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RevenueTarget)
+class RevenueTargetAdmin(ReadOnlyAdmin):
+    """Targets are proposed and signed on the Targets page or the API, so both sides' signatures are checked."""
+
+    list_display = ["period_kind", "period_start", "amount", "currency", "status", "activated_at"]
+    list_filter = ["status", "period_kind"]
+    inlines = [TargetSplitInline]
+
+
+@admin.register(TargetSplit)
+class TargetSplitAdmin(ReadOnlyAdmin):
+    list_display = ["target", "team", "segment", "amount"]
+
+
+@admin.register(DiagnosticResponse)
+class DiagnosticResponseAdmin(ReadOnlyAdmin):
+    """Answers are given on the diagnostic page or the API; a person's ratings are never edited afterwards."""
+
+    list_display = ["respondent", "function", "total", "submitted_at"]
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(ReadOnlyAdmin):
+    list_display = ["computed_at", "trigger", "level", "questionnaire_level", "evidence_level", "mean_total", "gap"]

@@ -1,4 +1,5 @@
 from funnel.attribution.models import AttributionCredit, Purchase
+from funnel.diagnostic.models import Assessment, DiagnosticResponse
 from funnel.insight.models import Digest, DigestCount, DigestDelivery, InsightResponse
 from funnel.meetings.models import AgendaItem, JointMeeting
 from funnel.metrics.models import MetricJob, MetricSnapshot, MetricValue, SalesExpense, StageSpan
@@ -13,12 +14,15 @@ from funnel.models.rules import HandoffRule, RoutingCursor
 from funnel.models.stages import Stage, StageMove
 from funnel.models.transitions import Reassignment, Transition
 from funnel.simulation.models import RuleStateChange, ShadowResult, Simulation
+from funnel.targets.models import RevenueTarget, TargetSplit
 
 __all__ = [
     "AgendaItem",
     "ApprovalRequest",
+    "Assessment",
     "AttributionCredit",
     "DefinitionCrossing",
+    "DiagnosticResponse",
     "Digest",
     "DigestCount",
     "DigestDelivery",
@@ -34,6 +38,7 @@ __all__ = [
     "Purchase",
     "Reassignment",
     "RejectionReason",
+    "RevenueTarget",
     "RoutingCursor",
     "RuleStateChange",
     "SalesExpense",
@@ -44,5 +49,6 @@ __all__ = [
     "Stage",
     "StageMove",
     "StageSpan",
+    "TargetSplit",
     "Transition",
 ]

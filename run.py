@@ -128,6 +128,11 @@ def start_processes(host: str, port: int) -> list[subprocess.Popen]:
     commands = {
         "web": [str(bin_dir / "gunicorn"), "config.wsgi", "-b", f"{host}:{port}", "-w", "2", "--threads", "4"],
         "worker": [str(bin_dir / "celery"), "-A", "config", "worker", "-l", "INFO", "--concurrency", "2"],
+        # Metric recomputes have their own queue and worker, so they never hold up transitions' side effects.
+        "metrics-worker": [
+            *(str(bin_dir / "celery"), "-A", "config", "worker", "-Q", "metrics", "-n", "metrics@%h"),
+            *("-l", "INFO", "--concurrency", "1"),
+        ],
         "beat": [str(bin_dir / "celery"), "-A", "config", "beat", "-l", "INFO"],
     }
     return [subprocess.Popen(command, cwd=ROOT) for command in commands.values()]

@@ -48,10 +48,28 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute="*/10"),
         "options": {"expires": 540},
     },
+    "metrics-current": {
+        # The current day, week, month and quarter: the numbers managers watch move within ten minutes.
+        "task": "funnel.tasks.metrics_recompute_current",
+        "schedule": crontab(minute="*/10"),
+        "options": {"expires": 540},
+    },
+    "metrics-closed": {
+        # Yesterday, last week, month and quarter once closed: late moves land and their cohorts keep maturing.
+        "task": "funnel.tasks.metrics_recompute_closed",
+        "schedule": crontab(minute=20, hour=3),
+        "options": {"expires": 3600},
+    },
     "insight-digest-weekly": {
         # Marketing reads what sales heard last week (and month) on Monday morning: roll up, then deliver.
         "task": "funnel.tasks.insight_digest_weekly",
         "schedule": crontab(minute=30, hour=5, day_of_week="mon"),
         "options": {"expires": 6 * 3600},
+    },
+    "diagnostic-assess-monthly": {
+        # The integration level is kept month by month so its trend shows; answers and evidence move slowly.
+        "task": "funnel.tasks.diagnostic_assess_monthly",
+        "schedule": crontab(minute=0, hour=6, day_of_month=1),
+        "options": {"expires": 12 * 3600},
     },
 }

@@ -6,7 +6,9 @@ from django.utils import timezone
 from funnel.attribution import selectors as attribution_selectors
 from funnel.attribution import services as attribution
 from funnel.attribution import weights
+from funnel.diagnostic import services as diagnostic
 from funnel.insight import services as insight
+from funnel.metrics import services as metrics
 from funnel.routing import absences
 from funnel.services import notifications, qualification, sla
 from funnel.simulation import services as simulation_services
@@ -60,3 +62,26 @@ def insight_digest_weekly(today: str | None = None) -> list[int]:
 def absences_reroute_due() -> int:
     """Hands on the pending handoffs of everyone whose out-of-office has begun (once per absence)."""
     return absences.absences_reroute_due()
+
+
+@shared_task(name="funnel.tasks.diagnostic_assess_monthly")
+def diagnostic_assess_monthly() -> int:
+    """The month's integration assessment, written once however often the job runs."""
+    return diagnostic.assessment_monthly_run().pk
+
+
+# Metric tasks run on their own queue (config.settings CELERY_TASK_ROUTES) so a long recompute never delays
+# transitions' side effects on the default one.
+@shared_task(name="funnel.tasks.metrics_job_run", time_limit=3600)
+def metrics_job_run(job_id: int) -> str:
+    return metrics.metric_job_run(job_id=job_id).status
+
+
+@shared_task(name="funnel.tasks.metrics_recompute_current", time_limit=900)
+def metrics_recompute_current() -> list[int]:
+    return [job.pk for job in metrics.metrics_recompute_current()]
+
+
+@shared_task(name="funnel.tasks.metrics_recompute_closed", time_limit=3600)
+def metrics_recompute_closed() -> list[int]:
+    return [job.pk for job in metrics.metrics_recompute_closed()]

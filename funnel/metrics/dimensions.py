@@ -38,3 +38,9 @@ def grouping_sets(*, extra: str = "", owner: str = "s.owner_id", team: str = "s.
     prefix = f"{extra}, " if extra else ""
     sets = [f"({extra})" if extra else "()"] + [f"({prefix}{expr})" for _, expr in _keys(owner, team)]
     return f"GROUPING SETS ({', '.join(sets)})"
+
+
+def dimension_expression(dimension: str, *, owner: str = "s.owner_id", team: str = "s.team_id") -> str | None:
+    """The SQL a dimension groups by (None for `all`): drill-downs filter `COALESCE((expr)::text, '') = value`
+    with it, so the leads they list are exactly the ones the grouping counted."""
+    return dict(_keys(owner, team)).get(dimension)

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from crm.models.campaigns import MAX_AMOUNT
 from funnel.metrics.choices import Dimension, JobStatus, PeriodKind
 from leads.choices import Stage as StageKey
 
@@ -28,6 +29,12 @@ class StageSpan(models.Model):
             models.Index(fields=["stage", "entered_at"], name="span_stage_entered"),
             models.Index(fields=["lead", "entered_at"], name="span_lead_entered"),
             models.Index(fields=["left_at"], name="span_left", condition=Q(left_at__isnull=False)),
+            # A period's entries of every stage (the flow families) without walking a whole lead-ordered index.
+            models.Index(fields=["entered_at"], name="span_entered"),
+            # Each customer's first purchase (new customers), read from the index alone.
+            models.Index(
+                fields=["entered_at", "id"], include=["lead"], condition=Q(stage="purchase"), name="span_purchase"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["lead"], condition=Q(left_at__isnull=True), name="span_one_open"),
@@ -59,7 +66,10 @@ class SalesExpense(models.Model):
     class Meta:
         ordering = ["-spent_on", "-id"]
         indexes = [models.Index(fields=["spent_on", "team"], name="expense_day_team")]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="expense_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0, amount__lte=MAX_AMOUNT), name="expense_positive"),
+            models.CheckConstraint(condition=Q(currency__regex=r"^[A-Z]{3}$"), name="expense_currency_iso"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.team_id} {self.spent_on}: {self.amount} {self.currency}"
@@ -93,7 +103,8 @@ class MetricValue(models.Model):
     """One number of a snapshot: `metric` (e.g. `entered`, `conversion`), the stage pair it concerns where it
     has one, and the dimension slice. Ratios keep their numerator and denominator so any roll-up can redo them."""
 
-    snapshot = models.ForeignKey(MetricSnapshot, on_delete=models.CASCADE, related_name="values")
+    # Indexed by metric_value_slice (a snapshot's rows, and one slice of them: what the dashboard reads).
+    snapshot = models.ForeignKey(MetricSnapshot, on_delete=models.CASCADE, related_name="values", db_index=False)
     metric = models.CharField(max_length=40)
     stage = models.CharField(max_length=16, blank=True)
     to_stage = models.CharField(max_length=16, blank=True)
@@ -105,6 +116,7 @@ class MetricValue(models.Model):
     detail = models.JSONField(null=True, blank=True)
 
     class Meta:
+        indexes = [models.Index(fields=["snapshot", "dimension", "dimension_value"], name="metric_value_slice")]
         constraints = [
             models.UniqueConstraint(
                 fields=["snapshot", "metric", "stage", "to_stage", "dimension", "dimension_value"],

@@ -191,7 +191,14 @@ class Migration(migrations.Migration):
             options={
                 "ordering": ["-spent_on", "-id"],
                 "indexes": [models.Index(fields=["spent_on", "team"], name="expense_day_team")],
-                "constraints": [models.CheckConstraint(condition=models.Q(("amount__gt", 0)), name="expense_positive")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("amount__gt", 0), ("amount__lte", 100000000000)), name="expense_positive"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("currency__regex", "^[A-Z]{3}$")), name="expense_currency_iso"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(

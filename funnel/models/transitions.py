@@ -41,6 +41,12 @@ class Transition(models.Model):
         indexes = [
             models.Index(fields=["lead", "-occurred_at"], name="transition_lead_time"),
             models.Index(fields=["to_stage", "occurred_at"], name="transition_stage_time"),
+            # A period's first MQL crossings (funnel.metrics.families.money's cost per MQL) without reading every move.
+            models.Index(
+                fields=["occurred_at"],
+                condition=Q(definition_versions__contains=[{"code": "MQL"}]),
+                name="transition_mql_time",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(to_stage__in=StageKey.values), name="transition_to_valid"),

@@ -1,5 +1,11 @@
 """The metric families a snapshot computes, in order. Each module documents the metrics it writes."""
 
 from funnel.metrics.compute import Family
+from funnel.metrics.families.flow import cohorts, entries, stage_times, velocity
+from funnel.metrics.families.handoffs import handoff_family
+from funnel.metrics.families.money import money_family
+from funnel.metrics.families.outcomes import closes, sales
+from funnel.targets.family import target_attainment
 
-FAMILIES: list[Family] = []
+FAMILIES: list[Family] = [entries, cohorts, stage_times, velocity, closes, sales, target_attainment]
+FAMILIES += [handoff_family, money_family]

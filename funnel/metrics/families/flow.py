@@ -1,0 +1,170 @@
+"""Funnel-flow metrics, read from the stage spans (never from the transition history). For a period P, for
+the whole company and every dimension (the owner and team are the span's: who held the lead in that stage):
+
+- `entered` (stage X): leads that entered X during P (a lead entering twice counts once, sliced by its first
+  entry in P).
+- `cohort_conversion` (X → Y, Y a later funnel stage): of the leads that entered X during P (the cohort, the
+  denominator), the share that entered Y at any time after that entry (the numerator). `cohort_reached`,
+  `cohort_lost`, `cohort_recycled` and `cohort_open` split the cohort as the history stands now: reached Y;
+  else sits in lost; else sits in nurture; else still in the funnel short of Y. They add up to the cohort.
+  A cohort is *immature* (`detail.immature`) until MATURITY_DAYS after the period ends: its leads have had less
+  time to reach Y than older cohorts, so its rate is a floor, not a comparable figure (`detail.mature_on`).
+- `flow_conversion` (X → Y): leads entering Y during P ÷ leads entering X during P. Mixes cohorts and can
+  exceed 1; it is the "period" rate of REFERENCE §6, labelled apart from the cohort rate (`detail.kind`).
+- `time_in_stage_median`, `time_in_stage_p90` (stage X): days spent in X by the passes that left X during P
+  (each pass counts; denominator = passes).
+- `velocity_median`, `velocity_p90` (awareness → purchase): days from the lead's first awareness entry to its
+  purchase, for purchases during P (leads that never sat in awareness are left out).
+"""
+
+from datetime import timedelta
+
+from funnel.metrics.dimensions import dimension_columns, grouping_sets
+from funnel.metrics.families.drill import INSERT
+from funnel.metrics.measures import LIVE, Group, count, percentile, ratio
+from funnel.metrics.measures import leads as lead_count
+from leads.choices import FUNNEL_STAGES
+
+MATURITY_DAYS = 30
+FUNNEL = [str(stage) for stage in FUNNEL_STAGES]
+PAIRS = [(x, y) for i, x in enumerate(FUNNEL) for y in FUNNEL[i + 1 :]]
+PAIR_PARAMS = {"pair_from": [x for x, _ in PAIRS], "pair_to": [y for _, y in PAIRS]}
+IN_PERIOD = "{0} >= %(start)s AND {0} < %(end)s"
+DAYS = "extract(epoch FROM {0}) / 86400"
+
+# Each lead's first entry into each stage during the period.
+FIRST_ENTRIES = f"""SELECT DISTINCT ON (s.lead_id, s.stage)
+        s.id, s.lead_id, s.stage, s.entered_at, s.owner_id, s.team_id
+    FROM {{spans}} s WHERE {IN_PERIOD.format("s.entered_at")}
+    ORDER BY s.lead_id, s.stage, s.entered_at, s.id"""
+
+ENTRIES_SQL = f"""
+WITH firsts AS ({FIRST_ENTRIES})
+SELECT f.lead_id, f.stage, ''::text AS to_stage, f.owner_id, f.team_id, 'entered' AS role FROM firsts f
+UNION ALL
+SELECT f.lead_id, p.x, p.y, f.owner_id, f.team_id, CASE WHEN f.stage = p.x THEN 'from' ELSE 'to' END
+FROM firsts f JOIN unnest(%(pair_from)s::text[], %(pair_to)s::text[]) AS p(x, y) ON f.stage IN (p.x, p.y)
+"""
+# A lead has one first entry per stage, so each role holds at most one row per lead and stage pair: rows counted
+# are leads counted.
+FLOW_DETAIL = "jsonb_build_object('kind', 'flow')"
+# The same numbers as the generic statement over ENTRIES_SQL (which the drill-down reads), without grouping its
+# five rows per entry: a pair's 'from' rows in a slice are the slice's entries of X and its 'to' rows those of Y,
+# so each slice's entries are counted once and the pairs are joined to those counts.
+ENTRIES_INSERT = f"""
+WITH firsts AS ({FIRST_ENTRIES.format(**LIVE)}),
+e AS (
+    SELECT f.stage, {dimension_columns(owner="f.owner_id", team="f.team_id")}, count(*) AS n
+    FROM firsts f JOIN leads_lead l ON l.id = f.lead_id LEFT JOIN crm_campaign c ON c.id = l.source_campaign_id
+    GROUP BY {grouping_sets(extra="f.stage", owner="f.owner_id", team="f.team_id")}
+)
+{INSERT}
+SELECT %(snapshot)s, 'entered', e.stage, '', e.dimension, e.dimension_value, e.n, NULL, NULL, NULL FROM e
+UNION ALL
+SELECT %(snapshot)s, 'flow_conversion', x.stage, p.y, x.dimension, x.dimension_value,
+       coalesce(y.n, 0)::numeric / x.n, coalesce(y.n, 0), x.n, {FLOW_DETAIL}
+FROM unnest(%(pair_from)s::text[], %(pair_to)s::text[]) AS p(x, y)
+JOIN e x ON x.stage = p.x
+LEFT JOIN e y ON y.stage = p.y AND y.dimension = x.dimension AND y.dimension_value = x.dimension_value
+"""
+
+
+class EntriesGroup(Group):
+    """Entries write their rows with ENTRIES_INSERT; the drill-down keeps reading the generic base."""
+
+    def insert_sql(self) -> str:
+        return ENTRIES_INSERT
+
+
+entries = EntriesGroup(
+    name="entries",
+    base=ENTRIES_SQL,
+    measures=(
+        count("entered", "b.role = 'entered'", scope="b.role = 'entered'", distinct=False),
+        ratio("flow_conversion", "b.role = 'to'", of="b.role = 'from'", detail=FLOW_DETAIL, distinct=False),
+    ),
+    params=PAIR_PARAMS,
+)
+
+# The later stages and the current stage (a lead has one open span) are looked up once per cohort row, only for
+# stages some pair starts from, then the row is joined to its pairs.
+COHORTS_SQL = f"""
+WITH cohort AS MATERIALIZED (
+    SELECT k.lead_id, k.stage, k.owner_id, k.team_id, later.stages,
+           coalesce((SELECT o.stage FROM {{spans}} o WHERE o.lead_id = k.lead_id AND o.left_at IS NULL), '') AS now_in
+    FROM ({FIRST_ENTRIES}) k
+    LEFT JOIN LATERAL (
+        SELECT array_agg(DISTINCT n.stage) AS stages FROM {{spans}} n
+        WHERE n.lead_id = k.lead_id AND (n.entered_at, n.id) > (k.entered_at, k.id)
+    ) later ON TRUE
+    WHERE k.stage = ANY(%(pair_from)s::text[])
+)
+SELECT k.lead_id, k.stage, p.y AS to_stage, k.owner_id, k.team_id,
+       coalesce(p.y = ANY(k.stages), false) AS reached, k.now_in
+FROM cohort k
+JOIN unnest(%(pair_from)s::text[], %(pair_to)s::text[]) AS p(x, y) ON p.x = k.stage
+"""
+LOST = "NOT b.reached AND b.now_in = 'lost'"
+RECYCLED = "NOT b.reached AND b.now_in = 'nurture'"
+OPEN = "NOT b.reached AND b.now_in NOT IN ('lost', 'nurture')"
+COHORT_DETAIL = f"""jsonb_build_object('kind', 'cohort',
+    'lost', {lead_count(LOST, distinct=False)},
+    'recycled', {lead_count(RECYCLED, distinct=False)},
+    'open', {lead_count(OPEN, distinct=False)},
+    'immature', %(immature)s::boolean, 'mature_on', %(mature_on)s::text)"""
+
+
+class CohortGroup(Group):
+    """Cohort rows carry whether the period's cohorts are still maturing, judged when they are computed."""
+
+    def _params(self, period, through=None) -> dict:
+        from django.utils import timezone
+
+        mature_on = period.ends_at + timedelta(days=MATURITY_DAYS)
+        params = super()._params(period, through)
+        return {**params, "immature": timezone.now() < mature_on, "mature_on": mature_on.date().isoformat()}
+
+
+# One cohort row per lead and stage (its first entry), joined to distinct pairs: one row per lead and pair.
+cohorts = CohortGroup(
+    name="cohorts",
+    base=COHORTS_SQL,
+    measures=(
+        ratio("cohort_conversion", "b.reached", detail=COHORT_DETAIL, distinct=False),
+        count("cohort_reached", "b.reached", distinct=False),
+        count("cohort_lost", LOST, distinct=False),
+        count("cohort_recycled", RECYCLED, distinct=False),
+        count("cohort_open", OPEN, distinct=False),
+    ),
+    params=PAIR_PARAMS,
+)
+
+STAGE_TIMES_SQL = f"""
+SELECT s.lead_id, s.stage, ''::text AS to_stage, s.owner_id, s.team_id,
+       {DAYS.format("s.left_at - s.entered_at")} AS days
+FROM {{spans}} s WHERE {IN_PERIOD.format("s.left_at")}
+"""
+stage_times = Group(
+    name="stage_times",
+    base=STAGE_TIMES_SQL,
+    measures=(
+        percentile("time_in_stage_median", 0.5, "b.days"),
+        percentile("time_in_stage_p90", 0.9, "b.days"),
+    ),
+)
+
+VELOCITY_SQL = f"""
+SELECT s.lead_id, 'awareness'::text AS stage, 'purchase'::text AS to_stage, s.owner_id, s.team_id,
+       {DAYS.format("s.entered_at - first.at")} AS days
+FROM {{spans}} s
+LEFT JOIN LATERAL (
+    SELECT min(a.entered_at) AS at FROM {{spans}} a
+    WHERE a.lead_id = s.lead_id AND a.stage = 'awareness' AND a.entered_at <= s.entered_at
+) first ON TRUE
+WHERE s.stage = 'purchase' AND {IN_PERIOD.format("s.entered_at")}
+"""
+velocity = Group(
+    name="velocity",
+    base=VELOCITY_SQL,
+    measures=(percentile("velocity_median", 0.5, "b.days"), percentile("velocity_p90", 0.9, "b.days")),
+)

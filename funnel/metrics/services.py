@@ -1,0 +1,112 @@
+"""Metric recomputes: a job names a period kind and the periods' first days; a worker on the `metrics` queue runs
+it, each period's snapshot in its own transaction (funnel.metrics.compute), reporting progress after each."""
+
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.choices import MANAGER_ROLES, Role
+from accounts.models import User
+from funnel.exceptions import NotAllowed
+from funnel.metrics.choices import JobStatus, PeriodKind
+from funnel.metrics.compute import snapshot_compute
+from funnel.metrics.families import FAMILIES
+from funnel.metrics.models import MetricJob
+from funnel.metrics.periods import period_of
+
+RECOMPUTERS = MANAGER_ROLES | {Role.ADMIN, Role.INTEGRATION}
+EARLIEST = date(2000, 1, 1)
+MAX_PERIODS = 400  # a year and a month of days; more than that is a backfill for the command line
+KEEP_JOBS_DAYS = 30
+
+
+def _check_starts(period_kind: str, starts: list[date], today: date) -> None:
+    problems = []
+    if not starts:
+        problems.append("Name at least one period.")
+    if len(starts) > MAX_PERIODS:
+        problems.append(f"At most {MAX_PERIODS} periods a job; got {len(starts)}.")
+    for start in starts[:MAX_PERIODS]:
+        first = period_of(kind=period_kind, day=start).start
+        if start != first:
+            problems.append(f"{start} does not start a {period_kind}; that {period_kind} starts {first}.")
+        elif not EARLIEST <= start <= today:
+            problems.append(f"{start} is outside the history (from {EARLIEST} to today, {today}).")
+    if len(set(starts)) != len(starts):
+        problems.append("A period is named twice.")
+    if problems:
+        raise ValidationError({"period_starts": problems[:10]})
+
+
+def metric_job_request(*, user: User, period_kind: str, period_starts: list[date]) -> MetricJob:
+    """Queues a recompute of the periods (managers, revenue leaders, administrators and integrations); the job
+    starts on the `metrics` queue once this transaction commits."""
+    from funnel.tasks import metrics_job_run  # tasks import services: deferred to keep one direction
+
+    if not (user.is_superuser or user.role in RECOMPUTERS):
+        raise NotAllowed("Only managers, revenue leaders and administrators may recompute the metrics.")
+    if period_kind not in PeriodKind.values:
+        raise ValidationError({"period_kind": f"Use one of {', '.join(PeriodKind.values)}."})
+    _check_starts(period_kind, period_starts, timezone.localdate())
+    job = MetricJob.objects.create(
+        period_kind=period_kind, period_starts=[d.isoformat() for d in sorted(period_starts)], requested_by=user
+    )
+    transaction.on_commit(lambda: metrics_job_run.delay(job.pk))
+    return job
+
+
+def metric_job_run(*, job_id: int) -> MetricJob:
+    """Runs the job's periods in order. Safe to run again: a finished job is left as it is; one whose worker died
+    (still `running`) or that failed is run again from its first period — each snapshot is replaced whole, so
+    the rerun leaves exactly the rows one run would."""
+    now = timezone.now()
+    claimed = (
+        MetricJob.objects.filter(pk=job_id)
+        .exclude(status=JobStatus.DONE)
+        .update(status=JobStatus.RUNNING, started_at=now, progress=0, error="", finished_at=None)
+    )
+    job = MetricJob.objects.get(pk=job_id)
+    if not claimed:
+        return job
+    starts = [date.fromisoformat(day) for day in job.period_starts]
+    try:
+        for done, start in enumerate(starts, start=1):
+            snapshot_compute(period=period_of(kind=job.period_kind, day=start), families=FAMILIES)
+            MetricJob.objects.filter(pk=job_id).update(progress=done * 100 // len(starts))
+    except Exception as exc:
+        MetricJob.objects.filter(pk=job_id).update(
+            status=JobStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:500], finished_at=timezone.now()
+        )
+        raise
+    MetricJob.objects.filter(pk=job_id).update(status=JobStatus.DONE, progress=100, finished_at=timezone.now())
+    job.refresh_from_db()
+    return job
+
+
+def metrics_recompute(*, period_kind: str, starts: list[date], requested_by: User | None = None) -> MetricJob:
+    """Recomputes the periods now, in this process (the schedule's way), recorded as a job like the API's."""
+    job = MetricJob.objects.create(
+        period_kind=period_kind, period_starts=[d.isoformat() for d in starts], requested_by=requested_by
+    )
+    return metric_job_run(job_id=job.pk)
+
+
+def metrics_recompute_current(*, today: date | None = None) -> list[MetricJob]:
+    """The day, week, month and quarter holding `today`: the numbers people watch move."""
+    day = today or timezone.localdate()
+    return [metrics_recompute(period_kind=k, starts=[period_of(kind=k, day=day).start]) for k in PeriodKind.values]
+
+
+def metrics_recompute_closed(*, today: date | None = None) -> list[MetricJob]:
+    """The periods just before the current ones (closed, but their cohorts still mature), and old jobs pruned."""
+    day = today or timezone.localdate()
+    jobs = []
+    for kind in PeriodKind.values:
+        previous = period_of(kind=kind, day=period_of(kind=kind, day=day).start - timedelta(days=1))
+        jobs.append(metrics_recompute(period_kind=kind, starts=[previous.start]))
+    MetricJob.objects.filter(
+        finished_at__lt=timezone.now() - timedelta(days=KEEP_JOBS_DAYS), status=JobStatus.DONE
+    ).delete()
+    return jobs

@@ -21,6 +21,7 @@ class NavItem:
 
 HOME = NavItem("My queue", "home", "inbox")
 DASHBOARD = NavItem("Dashboard", "home", "gauge")
+JOINT_METRICS = NavItem("Joint metrics", "metrics-dashboard", "chart-column")
 BOARD = NavItem("Board", "board", "kanban")
 LEADS = NavItem("Leads", "lead-list", "list")
 DEFINITIONS = NavItem("Definitions", "definition-list", "book-open")
@@ -40,10 +41,13 @@ CONFIGURATION = NavItem("Configuration", "admin:index", "settings")
 SYSTEM = NavItem("System status", "system-status", "activity")
 WHO_TO_CALL = NavItem("Who to call", "directory", "user")
 JOINT_MEETING = NavItem("Joint meeting", "meeting-list", "users")
+TARGETS = NavItem("Target", "target-list", "target")
 TAXONOMY = NavItem("Taxonomies", "taxonomy", "bookmark")
+DIAGNOSTIC = NavItem("Integration", "diagnostic", "activity")
 
 MANAGER_NAV = [
     DASHBOARD,
+    JOINT_METRICS,
     TEAM,
     ROUTING,
     SLA,
@@ -54,6 +58,7 @@ MANAGER_NAV = [
     COMPANIES,
     CAMPAIGNS,
     INSIGHTS,
+    TARGETS,
     JOINT_MEETING,
     TAXONOMY,
     SCORING,
@@ -82,12 +87,20 @@ NAVIGATION: dict[str, list[NavItem]] = {
     Role.SALES_MANAGER: MANAGER_NAV,
     Role.MARKETING_MANAGER: MANAGER_NAV,
     Role.REVENUE_LEADER: MANAGER_NAV,
-    Role.ADMIN: [DASHBOARD, LEADS, COMPANIES, DEFINITIONS, RULES, TAXONOMY, CONFIGURATION, SYSTEM],
+    Role.ADMIN: [DASHBOARD, JOINT_METRICS, LEADS, COMPANIES, DEFINITIONS, RULES, TAXONOMY, CONFIGURATION, SYSTEM],
     Role.INTEGRATION: [LEADS],
 }
 
+# Sales managers, revenue leaders and administrators record what sales spent (copies: managers share a list).
+EXPENSES = NavItem("Sales expenses", "sales-expenses", "file-text")
+for _role in (Role.SALES_MANAGER, Role.REVENUE_LEADER, Role.ADMIN):
+    NAVIGATION[_role] = [*NAVIGATION[_role], EXPENSES]
 
-# Everyone's: the "who to call" directory answers for every role.
+# Everyone's: the "who to call" directory answers for every role, and everyone answers the diagnostic.
+for _items in NAVIGATION.values():
+    if DIAGNOSTIC not in _items and _items is not NAVIGATION[Role.INTEGRATION]:
+        _items.append(DIAGNOSTIC)
+
 for _items in NAVIGATION.values():
     if WHO_TO_CALL not in _items:
         _items.append(WHO_TO_CALL)

@@ -3,6 +3,7 @@ approvals, definitions, rules, the team page and call reports."""
 
 from django.urls import path, re_path
 
+from funnel.diagnostic import views as diagnostic
 from funnel.views import (
     away,
     board,
@@ -10,8 +11,10 @@ from funnel.views import (
     campaigns,
     collateral,
     companies,
+    dashboard,
     definitions,
     directory,
+    expenses,
     handoffs,
     home,
     insights,
@@ -24,6 +27,7 @@ from funnel.views import (
     rules,
     scoring,
     simulations,
+    targets,
     taxonomy,
     team,
 )
@@ -39,6 +43,8 @@ urlpatterns = [
     path("me/away/", away.my_away, name="my-away"),
     path("away/<int:absence_id>/end/", away.away_end, name="away-end"),
     path("sla/", handoffs.sla_breaches, name="sla-breaches"),
+    path("sales-expenses/", expenses.expense_page, name="sales-expenses"),
+    path("sales-expenses/<int:expense_id>/delete/", expenses.expense_delete, name="sales-expense-delete"),
     path("call-reports/", call_reports.call_report_list, name="call-report-list"),
     path("companies/<int:company_id>/call-report/", call_reports.company_call_report, name="company-call-report"),
     path("taxonomy/", taxonomy.taxonomy_page, name="taxonomy"),
@@ -46,6 +52,12 @@ urlpatterns = [
     path("taxonomy/<int:tag_id>/accept/", taxonomy.taxonomy_accept, name="taxonomy-accept"),
     path("taxonomy/<int:tag_id>/reject/", taxonomy.taxonomy_reject, name="taxonomy-reject"),
     path("taxonomy/<int:tag_id>/merge/", taxonomy.taxonomy_merge, name="taxonomy-merge"),
+    path("diagnostic/", diagnostic.diagnostic, name="diagnostic"),
+    path("diagnostic/answers/", diagnostic.diagnostic_answer, name="diagnostic-answer"),
+    path("diagnostic/assess/", diagnostic.diagnostic_assess, name="diagnostic-assess"),
+    path("metrics/", dashboard.metrics_dashboard, name="metrics-dashboard"),
+    path("metrics/leads/", dashboard.metrics_leads, name="metrics-leads"),
+    path("metrics/recompute/", dashboard.metrics_recompute, name="metrics-recompute"),
     path("insights/", insights.insights, name="insights"),
     path("insights/compute/", insights.insights_compute, name="insights-compute"),
     path("insights/responses/", insights.insight_response_add, name="insight-response-add"),
@@ -116,6 +128,12 @@ urlpatterns = [
     path("reviews/<int:review_id>/action-items/", reviews.review_action_add, name="review-action-add"),
     path("action-items/<int:item_id>/close/", reviews.action_item_close, name="action-item-close"),
     path("action-items/<int:item_id>/reopen/", reviews.action_item_reopen, name="action-item-reopen"),
+    path("targets/", targets.target_list, name="target-list"),
+    path("targets/new/", targets.target_propose, name="target-propose"),
+    path("targets/<int:target_id>/", targets.target_detail, name="target-detail"),
+    path("targets/<int:target_id>/sign-off/", targets.target_sign_off, name="target-sign-off"),
+    path("targets/<int:target_id>/withdraw/", targets.target_withdraw, name="target-withdraw"),
+    path("targets/<int:target_id>/leads/", targets.target_leads, name="target-leads"),
     path("meetings/", meetings.meeting_list, name="meeting-list"),
     path("meetings/new/", meetings.meeting_create, name="meeting-create"),
     path("meetings/<int:meeting_id>/", meetings.meeting_detail, name="meeting-detail"),

@@ -14,9 +14,14 @@ from funnel.api import (
     rule_views,
 )
 from funnel.attribution.api import CampaignPerformanceView
+from funnel.diagnostic.api import AssessmentViewSet, QuestionnaireView, ResponseViewSet
 from funnel.insight.api import DigestViewSet, InsightResponseViewSet
 from funnel.meetings.api import JointMeetingViewSet
+from funnel.metrics.api import MetricJobViewSet, MetricViewSet
+from funnel.metrics.dashboard_api import DashboardView
+from funnel.metrics.expense_api import SalesExpenseViewSet
 from funnel.simulation.api import ScoringPreviewViewSet, SimulationViewSet
+from funnel.targets.api import RevenueTargetViewSet
 
 router = Router()
 router.register("leads", lead_views.LeadViewSet, basename="lead")
@@ -36,9 +41,17 @@ router.register("collateral-uses", collateral_views.CollateralUseViewSet, basena
 router.register("digests", DigestViewSet, basename="digest")
 router.register("insight-responses", InsightResponseViewSet, basename="insight-response")
 router.register("joint-meetings", JointMeetingViewSet, basename="joint-meeting")
+router.register("metrics", MetricViewSet, basename="metric")
+router.register("metric-jobs", MetricJobViewSet, basename="metric-job")
+router.register("sales-expenses", SalesExpenseViewSet, basename="sales-expense")
+router.register("targets", RevenueTargetViewSet, basename="target")
+router.register("diagnostic/responses", ResponseViewSet, basename="diagnostic-response")
+router.register("diagnostic/assessments", AssessmentViewSet, basename="diagnostic-assessment")
 
 urlpatterns = [
     *router.urls,
+    path("diagnostic/questionnaire/", QuestionnaireView.as_view(), name="diagnostic-questionnaire"),
+    path("dashboard/", DashboardView.as_view(), name="dashboard"),
     path("campaign-performance/", CampaignPerformanceView.as_view(), name="campaign-performance"),
     path("directory/lookup/", directory_views.DirectoryLookupView.as_view(), name="directory-lookup"),
     path("routing/people/", routing_views.RoutingPeopleView.as_view(), name="routing-people"),

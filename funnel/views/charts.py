@@ -85,7 +85,9 @@ def bars(key: str, title: str, categories: list[str], values: list, value_name: 
     return Chart(key, title, ["", value_name], [[c, v] for c, v in zip(categories, values, strict=True)], option)
 
 
-def funnel(key: str, title: str, stages: list[tuple[str, int]]) -> Chart:
+def funnel(key: str, title: str, stages: list[tuple[str, int]], labels_beside: bool = False) -> Chart:
+    """A funnel; `labels_beside` writes each stage's label to its right, for funnels whose tip is too narrow
+    to hold its label."""
     option = {
         "color": PALETTE,
         "tooltip": {"trigger": "item", "formatter": "{b}: {c}"},
@@ -93,10 +95,10 @@ def funnel(key: str, title: str, stages: list[tuple[str, int]]) -> Chart:
             {
                 "type": "funnel",
                 "sort": "none",
-                "left": "10%",
-                "width": "80%",
+                "left": "4%" if labels_beside else "10%",
+                "width": "56%" if labels_beside else "80%",
                 "minSize": "8%",
-                "label": {"show": True, "position": "inside", "formatter": "{b}: {c}"},
+                "label": {"show": True, "position": "right" if labels_beside else "inside", "formatter": "{b}: {c}"},
                 "data": [{"name": name, "value": value} for name, value in stages],
             }
         ],
@@ -116,3 +118,59 @@ def workload_charts(workload: list[Workload]) -> list[Chart]:
     totals = [(Stage(stage).label, sum(w.by_stage[stage] for w in workload)) for stage in OPEN_STAGES]
     totals = [(name, n) for name, n in totals if n]  # a team that holds no awareness leads draws no empty tip
     return [workload_bars(workload), funnel("team-funnel", "Open leads by stage", totals)]
+
+
+def lines(key: str, title: str, categories: list[str], series: dict[str, list], right: tuple[str, ...] = ()) -> Chart:
+    """One line per series over the categories (periods): a trend. A period not computed is a gap (None). The
+    series named in `right` (a rate beside amounts) read off their own axis on the right."""
+    axes = [{"type": "value"}] + (
+        [{"type": "value", "position": "right", "splitLine": {"show": False}}] if right else []
+    )
+    option = {
+        "color": PALETTE,
+        "tooltip": {"trigger": "axis"},
+        "legend": {"top": 0, "type": "scroll"},
+        "grid": {"left": 8, "right": 16, "top": 36, "bottom": 8, "containLabel": True},
+        "xAxis": {"type": "category", "data": categories, "axisLabel": {"hideOverlap": True}},
+        "yAxis": axes,
+        "series": [
+            {
+                "name": name,
+                "type": "line",
+                "yAxisIndex": 1 if name in right else 0,
+                "connectNulls": False,
+                "data": [_plain(v, True) for v in values],
+            }
+            for name, values in series.items()
+        ],
+    }
+    rows = [[category, *(_blank(values[i]) for values in series.values())] for i, category in enumerate(categories)]
+    return Chart(key, title, ["", *series], rows, option)
+
+
+def grouped_bars(key: str, title: str, categories: list[str], series: dict[str, list], unit: str = "") -> Chart:
+    """Vertical bars side by side per category (a stage's median and p90)."""
+    option = {
+        "color": PALETTE,
+        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+        "legend": {"top": 0},
+        "grid": {"left": 8, "right": 16, "top": 36, "bottom": 8, "containLabel": True},
+        "xAxis": {"type": "category", "data": categories, "axisLabel": {"interval": 0, "rotate": 30}},
+        "yAxis": {"type": "value", "name": unit},
+        "series": [
+            {"name": name, "type": "bar", "data": [_plain(v, True) for v in values]} for name, values in series.items()
+        ],
+    }
+    rows = [[category, *(_blank(values[i]) for values in series.values())] for i, category in enumerate(categories)]
+    return Chart(key, title, ["", *series], rows, option)
+
+
+def _plain(value: object, money: bool) -> object:
+    """A number ECharts can draw (Decimals as floats); None stays a gap."""
+    if value is None:
+        return None
+    return float(value) if money or not isinstance(value, int) else value
+
+
+def _blank(value: object) -> object:
+    return "" if value is None else value

@@ -24,6 +24,7 @@ pytestmark = pytest.mark.django_db
 
 MANAGER_LABELS = (
     "Dashboard",
+    "Joint metrics",
     "Team",
     "Routing",
     "SLA",
@@ -34,6 +35,7 @@ MANAGER_LABELS = (
     "Companies",
     "Campaigns",
     "Insights",
+    "Target",
     "Joint meeting",
     "Taxonomies",
     "Scoring",
@@ -63,16 +65,27 @@ MANAGER_LABELS = (
                 "Rules",
             ],
         ),
-        ("sales_manager", [*MANAGER_LABELS]),
-        ("leader", [*MANAGER_LABELS]),
+        ("sales_manager", [*MANAGER_LABELS, "Sales expenses"]),
+        ("leader", [*MANAGER_LABELS, "Sales expenses"]),
         (
             "admin",
-            ["Dashboard", "Leads", "Companies", "Definitions", "Rules", "Taxonomies", "Configuration", "System status"],
+            [
+                "Dashboard",
+                "Joint metrics",
+                "Leads",
+                "Companies",
+                "Definitions",
+                "Rules",
+                "Taxonomies",
+                "Configuration",
+                "System status",
+                "Sales expenses",
+            ],
         ),
     ],
 )
 def test_each_role_gets_its_navigation_on_every_page(client, people, who, labels):
-    labels = [*labels, "Who to call"]  # every role's last item
+    labels = [*labels, "Integration", "Who to call"]  # every role's last two items
     assert [item.label for item in navigation_for(people[who])] == labels
     client.force_login(people[who])
     page = client.get(reverse("rule-list")).content.decode()

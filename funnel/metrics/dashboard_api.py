@@ -1,0 +1,77 @@
+"""The managers' dashboard over the API: the same read as the web page (funnel.metrics.dashboard), one period
+and one slice with its trend, for integrations that pull the numbers into their own reports."""
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.db_router import reads_from_replica
+from funnel.metrics import dashboard as board
+from funnel.metrics.choices import PeriodKind
+
+
+class DashboardQuerySerializer(serializers.Serializer):
+    period_kind = serializers.ChoiceField(choices=PeriodKind.choices, default=PeriodKind.MONTH)
+    period_start = serializers.DateField(required=False, help_text="Any day of the period; today by default.")
+    team = serializers.CharField(required=False, max_length=100)
+    segment = serializers.CharField(required=False, max_length=100)
+    campaign = serializers.CharField(required=False, max_length=100)
+    channel = serializers.CharField(required=False, max_length=100)
+
+
+def _text(amount) -> str | None:
+    # As the metrics API writes them: decimals as strings, so money never passes through a float.
+    return None if amount is None else str(amount)
+
+
+def _numbers(numbers: dict) -> list[dict]:
+    return [
+        {
+            "metric": n.metric,
+            "stage": n.stage,
+            "to_stage": n.to_stage,
+            "value": _text(n.value),
+            "numerator": _text(n.numerator),
+            "denominator": _text(n.denominator),
+            "detail": n.detail,
+        }
+        for n in numbers.values()
+    ]
+
+
+def dashboard_payload(data: board.Dashboard) -> dict:
+    snapshot = data.snapshot
+    return {
+        "period_kind": data.period.kind,
+        "period_start": data.period.start,
+        "period_end": data.period.end,
+        "dimension": data.slice.dimension,
+        "dimension_value": data.slice.value,
+        "computed_at": snapshot.computed_at if snapshot else None,
+        "history_through_id": snapshot.history_through_id if snapshot else None,
+        "numbers": _numbers(data.numbers),
+        "trend": [{"period_start": p.start, "numbers": _numbers(n)} for p, n in data.trend],
+    }
+
+
+@reads_from_replica
+class DashboardView(APIView):
+    """One period's joint metrics for the whole company or one slice (team, segment, campaign or channel — one
+    at a time), with the trend of the periods before it. `computed_at` null: the period is not computed yet."""
+
+    @extend_schema(parameters=[DashboardQuerySerializer], responses={200: OpenApiTypes.OBJECT}, summary="Dashboard")
+    def get(self, request):
+        query = DashboardQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        q = query.validated_data
+        try:
+            today = timezone.localdate()
+            period = board.period_from(kind=q["period_kind"], start=q.get("period_start") or today, today=today)
+            slice_ = board.slice_from(q)
+        except ValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from None
+        return Response(dashboard_payload(board.dashboard_read(period=period, slice=slice_)))

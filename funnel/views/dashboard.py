@@ -1,0 +1,188 @@
+"""The managers' joint-metrics dashboard: the funnel with its conversions, trends, time in stage, handoffs and
+SLA both ways, money, campaign return by attribution model, the shared target and the integration level — for
+a period and one slice, both in the URL. Every number links to the leads behind it (those the reader may see);
+every chart has its table and CSV. Anyone signed in reads it, as the metrics API; the menu offers it to managers.
+Reads go to the replica when one is configured."""
+
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import Team
+from config.db_router import reads_from_replica
+from config.errors import DomainError
+from crm.choices import Channel, Segment
+from crm.models import Campaign
+from funnel.diagnostic.selectors import assessment_latest
+from funnel.metrics import dashboard as board
+from funnel.metrics.choices import Dimension, PeriodKind
+from funnel.metrics.periods import Period
+from funnel.metrics.selectors import drills, metric_leads, snapshot_get
+from funnel.metrics.services import metric_job_request
+from funnel.targets.selectors import target_active, target_attainment
+from funnel.views import dashboard_charts as charts
+
+PERIOD_KINDS = [PeriodKind.WEEK, PeriodKind.MONTH, PeriodKind.QUARTER]
+
+
+def _day(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError({"start": f"{text[:30]!r} is not a date; use YYYY-MM-DD."}) from None
+
+
+def _choices(period: Period) -> dict:
+    """What the filter form offers: recent periods of the kind, and the slices."""
+    starts = board.recent_periods(period, board.TREND_PERIODS)
+    return {
+        "kinds": [(k.value, k.label) for k in PERIOD_KINDS],
+        "starts": [p.start for p in reversed(starts)],
+        "teams": list(Team.objects.order_by("name").values_list("pk", "name")),
+        "segments": Segment.choices,
+        "campaigns": list(Campaign.objects.order_by("-starts_on", "name").values_list("pk", "name")[:200]),
+        "channels": Channel.choices,
+    }
+
+
+def _read_filters(request: HttpRequest) -> tuple[Period, board.Slice, dict]:
+    today = timezone.localdate()
+    errors: dict = {}
+    try:
+        period = board.period_from(
+            kind=request.GET.get("period", PeriodKind.MONTH), start=_day(request.GET.get("start")), today=today
+        )
+    except ValidationError as error:
+        errors.update(error.message_dict)
+        period = board.period_from(kind=PeriodKind.MONTH, start=today, today=today)
+    try:
+        slice_ = board.slice_from(request.GET)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+        slice_ = board.Slice()
+    return period, slice_, errors
+
+
+def _slice_label(slice_: board.Slice) -> str:
+    if slice_.dimension == Dimension.ALL:
+        return "the whole company"
+    names = {
+        Dimension.TEAM: lambda v: (
+            Team.objects.filter(pk=int(v)).values_list("name", flat=True).first() if v.isdigit() else None
+        ),
+        Dimension.CAMPAIGN: lambda v: (
+            Campaign.objects.filter(pk=int(v)).values_list("name", flat=True).first() if v.isdigit() else None
+        ),
+        Dimension.SEGMENT: lambda v: dict(Segment.choices).get(v),
+        Dimension.CHANNEL: lambda v: dict(Channel.choices).get(v),
+    }
+    return f"{Dimension(slice_.dimension).label.lower()} {names[slice_.dimension](slice_.value) or slice_.value}"
+
+
+def _target(period: Period) -> dict | None:
+    target = target_active(on=period.start)
+    if target is None:
+        return None
+    return {"target": target, "attainment": target_attainment(target=target)}
+
+
+@login_required
+@require_GET
+@reads_from_replica
+def metrics_dashboard(request: HttpRequest):
+    period, slice_, errors = _read_filters(request)
+    data = board.dashboard_read(period=period, slice=slice_)
+    context = {
+        "board": data,
+        "period": period,
+        "period_last": period.end - timedelta(days=1),
+        "slice": slice_,
+        "slice_label": _slice_label(slice_),
+        "errors": errors,
+        "choices": _choices(period),
+        "query": request.GET.urlencode(),
+        "drill": _drill_base(period, slice_),
+        "charts": charts.dashboard_charts(data),
+        "sections": charts.dashboard_tables(data),
+        "target": _target(period),
+        "assessment": assessment_latest(),
+        "stages": board.STAGES,
+    }
+    return render(request, "funnel/metrics_dashboard.html", context, status=400 if errors else 200)
+
+
+def _drill_base(period: Period, slice_: board.Slice) -> str:
+    """The drill-down URL's common part; each number appends its metric, stages and part."""
+    base = reverse("metrics-leads")
+    return f"{base}?period={period.kind}&start={period.start}&dimension={slice_.dimension}&value={slice_.value}"
+
+
+@login_required
+@require_GET
+@reads_from_replica
+def metrics_leads(request: HttpRequest):
+    """The leads behind one number of the dashboard (its denominator's with part=denominator)."""
+    q = request.GET
+    try:
+        period = board.period_from(kind=q.get("period", ""), start=_day(q.get("start")), today=timezone.localdate())
+    except ValidationError as error:
+        raise Http404(" ".join(m for ms in error.message_dict.values() for m in ms)) from None
+    metric = q.get("metric", "")
+    if metric not in drills():
+        raise Http404(f"{metric[:40]!r} is not a metric with leads behind it.")
+    dimension = q.get("dimension", Dimension.ALL)
+    if dimension not in Dimension.values:
+        raise Http404(f"{dimension[:20]!r} is not a dimension.")
+    snapshot = snapshot_get(period=period)
+    if snapshot is None:
+        raise Http404(f"No {period.kind} starting {period.start} has been computed yet.")
+    row = {k: q.get(k, "")[:100] for k in ("stage", "to_stage")}
+    leads = metric_leads(
+        user=request.user,
+        snapshot=snapshot,
+        metric=metric,
+        dimension=dimension,
+        dimension_value=q.get("value", "")[:100],
+        denominator=q.get("part") == "denominator",
+        **row,
+    )
+    page = Paginator(leads.order_by("-id"), 50).get_page(q.get("page"))
+    context = {
+        "page": page,
+        "metric": metric,
+        "period": period,
+        "snapshot": snapshot,
+        "row": row,
+        "part": q.get("part", "value"),
+    }
+    return render(request, "funnel/metrics_leads.html", context)
+
+
+@login_required
+@require_POST
+def metrics_recompute(request: HttpRequest):
+    """Queues a recompute of the dashboard's period and comes back to it; the job runs on the metrics queue."""
+    period, _, errors = _read_filters(request)
+    back = reverse("metrics-dashboard") + ("?" + request.GET.urlencode() if request.GET else "")
+    if errors:
+        messages.error(request, "Pick a period to recompute first.")
+        return redirect(back)
+    try:
+        job = metric_job_request(user=request.user, period_kind=period.kind, period_starts=[period.start])
+    except (DomainError, ValidationError) as error:
+        messages.error(request, str(getattr(error, "message", error)))
+        return redirect(back)
+    messages.success(
+        request, f"Recomputing {period.kind} of {period.start:%-d %b %Y} (job {job.pk}); reload in a moment."
+    )
+    return redirect(back)

@@ -61,9 +61,11 @@ def _claim(handoff: Handoff, actor: User, now: datetime) -> None:
     )
 
 
-def handoff_reject(*, handoff_id: int, actor: User, reason_code: str, note: str = "") -> Handoff:
+def handoff_reject(
+    *, handoff_id: int, actor: User, reason_code: str, note: str = "", at: datetime | None = None
+) -> Handoff:
     """Rejects with a managed reason code; the lead moves to nurture through the one door in the same
-    transaction, so a rejection the rules refuse leaves the handoff pending."""
+    transaction, so a rejection the rules refuse leaves the handoff pending. `at` replays history (the demo)."""
     reason = RejectionReason.objects.filter(pk=reason_code, is_active=True).first()
     if reason is None:
         codes = ", ".join(RejectionReason.objects.filter(is_active=True).values_list("code", flat=True))
@@ -72,7 +74,7 @@ def handoff_reject(*, handoff_id: int, actor: User, reason_code: str, note: str 
         raise ValidationError({"note": f"Rejecting as '{reason.label}' needs a note saying why."})
     with transaction.atomic():
         handoff = _lock_pending(handoff_id, actor)
-        handoff.status, handoff.decided_at, handoff.decided_by = HandoffStatus.REJECTED, timezone.now(), actor
+        handoff.status, handoff.decided_at, handoff.decided_by = HandoffStatus.REJECTED, at or timezone.now(), actor
         handoff.reject_reason, handoff.reject_note = reason, note
         handoff.save(update_fields=["status", "decided_at", "decided_by", "reject_reason", "reject_note"])
         text = f"Handoff rejected: {reason.label}" + (f" — {note}" if note else "")
@@ -82,5 +84,6 @@ def handoff_reject(*, handoff_id: int, actor: User, reason_code: str, note: str 
             actor=actor,
             reason=text[:500],
             default_owner=handoff.from_owner,
+            at=handoff.decided_at,
         )
     return handoff

@@ -1,5 +1,7 @@
 """The demo tells the stories it promises: run it twice, check the numbers its lines quote."""
 
+from decimal import Decimal
+
 import pytest
 from django.core.management import call_command
 
@@ -34,8 +36,28 @@ def test_the_demo_builds_a_marketing_year_that_tells_its_story_and_a_second_run_
         "in_review",
     }
     touches = Touch.objects.count()
+    year = _metric_year()
     call_command("demo_data")
     assert Touch.objects.count() == touches
+    assert _metric_year() == year  # the year and its snapshots are added once
+
+
+def _metric_year() -> tuple[int, int, int]:
+    """Checks the joint-metrics year (funnel.demo_metrics) and returns what a second run must leave alone."""
+    from django.db.models.functions import TruncMonth
+
+    from funnel.metrics.models import MetricSnapshot, MetricValue
+
+    purchases = Purchase.objects.annotate(month=TruncMonth("purchased_at"))
+    assert purchases.count() >= 25 and purchases.values("month").distinct().count() >= 10
+    months = MetricSnapshot.objects.filter(period_kind="month")
+    assert months.count() >= 12 and MetricSnapshot.objects.filter(period_kind="week").count() >= 52
+    sla = MetricValue.objects.filter(
+        snapshot__in=months, metric="sla_accept_compliance", dimension="all", stage="", to_stage=""
+    ).values_list("value", flat=True)
+    assert len(sla) >= 10 and min(sla) < Decimal("0.75") and max(sla) > Decimal("0.85")  # one month slipped
+    assert MetricValue.objects.filter(metric="cost_per_customer", dimension="all", value__gt=0).exists()
+    return Lead.objects.count(), MetricSnapshot.objects.count(), MetricValue.objects.count()
 
 
 def test_the_demo_builds_a_sales_year_whose_digest_agenda_and_directory_tell_its_story(funnel_defaults, capsys):
@@ -45,7 +67,7 @@ def test_the_demo_builds_a_sales_year_whose_digest_agenda_and_directory_tell_its
     from funnel.insight.models import Digest, DigestCount
     from funnel.meetings.models import AgendaItem, JointMeeting
 
-    call_command("demo_data")
+    call_command("demo_data", "--without-metric-year")  # the metric year is the first test's
     out = capsys.readouterr().out
     reports = CallReport.objects.count()
     assert reports > 700 and CallReportTag.objects.count() > 2 * reports
@@ -66,5 +88,5 @@ def test_the_demo_builds_a_sales_year_whose_digest_agenda_and_directory_tell_its
     carried = AgendaItem.objects.get(meeting=upcoming, kind="carried_action")
     assert carried.action_item.title == "Refresh the price objection handling sheet"
     assert Responsibility.objects.count() == 8
-    call_command("demo_data")
+    call_command("demo_data", "--without-metric-year")
     assert CallReport.objects.count() == reports and Responsibility.objects.count() == 8

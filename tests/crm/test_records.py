@@ -3,7 +3,6 @@ they clash with, who may write what, and merges that keep every link and record 
 
 import json
 import threading
-import time
 from datetime import date
 
 import pytest
@@ -30,6 +29,7 @@ from crm.services.records import (
 )
 from leads.models import Lead
 from tests.funnel.test_concurrency import run_together
+from tests.locks import until_another_session_waits_on_a_lock
 
 pytestmark = pytest.mark.django_db
 
@@ -359,22 +359,6 @@ def test_two_creates_of_one_domain_at_once_one_wins_the_other_is_told_which(peop
     assert Company.objects.count() == 1
 
 
-def _until_another_session_waits_on_a_lock(timeout: float = 10) -> None:
-    """Holds the caller's transaction open until PostgreSQL shows another session blocked on a lock (our insert
-    waiting on the unique key), so the test exercises that path rather than the look-up's."""
-    deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-                " AND datname = current_database()"
-            )
-            if cursor.fetchone()[0]:
-                return
-            time.sleep(0.01)
-    raise AssertionError("No other session waited on the unique key within the timeout.")
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_create_racing_an_uncommitted_one_gets_the_named_error_from_the_unique_key(people):
     """The look-up cannot see the other transaction's row; the unique key makes our insert wait, then refuse."""
@@ -385,7 +369,7 @@ def test_a_create_racing_an_uncommitted_one_gets_the_named_error_from_the_unique
             with transaction.atomic():
                 Company.objects.create(name="First", domain="acme.com")
                 holding.set()
-                _until_another_session_waits_on_a_lock()
+                until_another_session_waits_on_a_lock()
         finally:
             connection.close()
 

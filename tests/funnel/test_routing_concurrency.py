@@ -3,7 +3,6 @@ thread and connection each. The team's cursor row lock makes them take turns, so
 come out exact."""
 
 import threading
-import time
 from collections import Counter
 from decimal import Decimal
 
@@ -19,6 +18,7 @@ from leads.models import Lead
 from tests.accounts.factories import TeamFactory, UserFactory
 from tests.funnel.conftest import move
 from tests.funnel.test_concurrency import run_together
+from tests.locks import until_another_session_waits_on_a_lock
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -92,7 +92,7 @@ def test_a_routing_that_waited_for_the_lock_sees_the_cap_its_holder_filled(peopl
             else:
                 assert person_route(closer0, now, how="a territory match")[0] == closer0
             locked.set()
-            time.sleep(0.5)  # the other routing is waiting for the lock by now
+            until_another_session_waits_on_a_lock()  # the other routing waits behind us: the race under test
             Handoff.objects.create(
                 lead=lead,
                 transition=transition,
@@ -108,7 +108,9 @@ def test_a_routing_that_waited_for_the_lock_sees_the_cap_its_holder_filled(peopl
         with transaction.atomic():
             return pool_route(team.pk, now)
 
-    _, (owner, decision) = run_together(hold_the_lock_then_fill_the_cap, route_behind_it)
+    held, routed = run_together(hold_the_lock_then_fill_the_cap, route_behind_it)
+    assert held is None, held  # the holder saw the other routing wait, then committed the handoff
+    owner, decision = routed
     assert owner.username == "closer1"
     skipped = {c["id"]: (c["skipped"], c["detail"]) for c in decision.candidates}
     assert skipped[closer0.pk] == ("at_cap", "1 of 1 handoffs pending")

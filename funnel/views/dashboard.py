@@ -73,20 +73,20 @@ def _read_filters(request: HttpRequest) -> tuple[Period, board.Slice, dict]:
     return period, slice_, errors
 
 
-def _slice_label(slice_: board.Slice) -> str:
+def _slice_label(slice_: board.Slice, choices: dict) -> str:
+    """The slice in words, named from the filter's own options (a campaign older than those listed by its id)."""
     if slice_.dimension == Dimension.ALL:
         return "the whole company"
-    names = {
-        Dimension.TEAM: lambda v: (
-            Team.objects.filter(pk=int(v)).values_list("name", flat=True).first() if v.isdigit() else None
-        ),
-        Dimension.CAMPAIGN: lambda v: (
-            Campaign.objects.filter(pk=int(v)).values_list("name", flat=True).first() if v.isdigit() else None
-        ),
-        Dimension.SEGMENT: lambda v: dict(Segment.choices).get(v),
-        Dimension.CHANNEL: lambda v: dict(Channel.choices).get(v),
-    }
-    return f"{Dimension(slice_.dimension).label.lower()} {names[slice_.dimension](slice_.value) or slice_.value}"
+    options = {
+        Dimension.TEAM: choices["teams"],
+        Dimension.CAMPAIGN: choices["campaigns"],
+        Dimension.SEGMENT: choices["segments"],
+        Dimension.CHANNEL: choices["channels"],
+    }[slice_.dimension]
+    name = {str(value): label for value, label in options}.get(slice_.value)
+    if name is None and slice_.dimension == Dimension.CAMPAIGN and slice_.value.isdigit():
+        name = Campaign.objects.filter(pk=int(slice_.value)).values_list("name", flat=True).first()
+    return f"{Dimension(slice_.dimension).label.lower()} {name or slice_.value}"
 
 
 def _target(period: Period) -> dict | None:
@@ -102,14 +102,15 @@ def _target(period: Period) -> dict | None:
 def metrics_dashboard(request: HttpRequest):
     period, slice_, errors = _read_filters(request)
     data = board.dashboard_read(period=period, slice=slice_)
+    choices = _choices(period)
     context = {
         "board": data,
         "period": period,
         "period_last": period.end - timedelta(days=1),
         "slice": slice_,
-        "slice_label": _slice_label(slice_),
+        "slice_label": _slice_label(slice_, choices),
         "errors": errors,
-        "choices": _choices(period),
+        "choices": choices,
         "query": request.GET.urlencode(),
         "drill": _drill_base(period, slice_),
         "charts": charts.dashboard_charts(data),

@@ -35,9 +35,11 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "accounts",
+    "integrations",
     "crm",
     "leads",
     "funnel",
+    "audit",
 ]
 
 MIDDLEWARE = [

@@ -134,6 +134,8 @@ def start_processes(host: str, port: int) -> list[subprocess.Popen]:
             *("-l", "INFO", "--concurrency", "1"),
         ],
         "beat": [str(bin_dir / "celery"), "-A", "config", "beat", "-l", "INFO"],
+        # Hands committed side effects (notifications, webhooks, rescoring) to Celery: requests never touch it.
+        "outbox-relay": [str(bin_dir / "python"), "manage.py", "outbox_relay"],
     }
     return [subprocess.Popen(command, cwd=ROOT) for command in commands.values()]
 

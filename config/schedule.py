@@ -72,4 +72,23 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute=0, hour=6, day_of_month=1),
         "options": {"expires": 12 * 3600},
     },
+    "outbox-sweep": {
+        # The relay publishes side effects as they commit; this publishes whatever it missed (relay down, broker
+        # down when it tried) so nothing committed waits longer than a minute once both are back.
+        "task": "integrations.tasks.outbox_sweep",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 50},
+    },
+    "outbox-prune": {
+        # Published messages are only a log of what was handed on: keep a week.
+        "task": "integrations.tasks.outbox_prune",
+        "schedule": crontab(minute=20, hour=3),
+        "options": {"expires": 3600},
+    },
+    "webhook-retry-due": {
+        # Failed deliveries wait 30 s doubling; this sends those whose time has come.
+        "task": "integrations.tasks.webhook_retry_due",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 50},
+    },
 }

@@ -10,13 +10,41 @@ from funnel.diagnostic import services as diagnostic
 from funnel.insight import services as insight
 from funnel.metrics import services as metrics
 from funnel.routing import absences
-from funnel.services import notifications, qualification, sla
+from funnel.routing import services as routing
+from funnel.services import approvals, notifications, qualification, reassign, sla
 from funnel.simulation import services as simulation_services
 
 
 @shared_task(name="funnel.tasks.transition_notify")
 def transition_notify(transition_id: int) -> int:
     return notifications.transition_notify(transition_id=transition_id)
+
+
+# Notifications a committed change left in the outbox (integrations.outbox): each is unique per recipient and
+# subject, so a second delivery of the same message changes nothing.
+@shared_task(name="funnel.tasks.routing_queue_notify")
+def routing_queue_notify(lead_id: int, team_id: int, sentence: str) -> None:
+    routing.queue_notify(lead_id, team_id, sentence)
+
+
+@shared_task(name="funnel.tasks.absence_handoff_notify")
+def absence_handoff_notify(receiver_id: int, away_id: int, handoff_id: int, lead_id: int) -> None:
+    absences.absence_handoff_notify(receiver_id=receiver_id, away_id=away_id, handoff_id=handoff_id, lead_id=lead_id)
+
+
+@shared_task(name="funnel.tasks.reassign_notify")
+def reassign_notify(to_owner_id: int, actor_id: int, count: int, first_lead: int) -> None:
+    reassign.reassign_notify(to_owner_id=to_owner_id, actor_id=actor_id, count=count, first_lead=first_lead)
+
+
+@shared_task(name="funnel.tasks.approval_requested_notify")
+def approval_requested_notify(request_id: int) -> None:
+    approvals.approval_requested_notify(request_id=request_id)
+
+
+@shared_task(name="funnel.tasks.definition_crossings_notify")
+def definition_crossings_notify(crossing_ids: list[int]) -> None:
+    qualification.definition_crossings_notify(crossing_ids=crossing_ids)
 
 
 @shared_task(name="funnel.tasks.simulation_run", time_limit=900)

@@ -17,9 +17,9 @@ from accounts.models import User
 from config.validation import utc_datetime
 from crm.choices import TouchKind
 from crm.models import Campaign, Touch
+from integrations.outbox import outbox_emit
 from leads.exceptions import NotAllowed
 from leads.selectors import lead_list
-from leads.tasks import lead_scores_refresh_for
 
 MAX_TOUCHES = 10_000
 MAX_KEY = 100
@@ -129,7 +129,7 @@ def touches_record(*, user: User, items: list, all_or_nothing: bool = False) -> 
                 batch.duplicates.append(index)
         if batch.lead_ids:
             lead_ids = sorted(batch.lead_ids)
-            transaction.on_commit(lambda: lead_scores_refresh_for.delay(lead_ids))
+            outbox_emit(task="leads.tasks.lead_scores_refresh", lead_ids=lead_ids)
     return batch
 
 

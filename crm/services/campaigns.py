@@ -20,6 +20,8 @@ from crm.choices import CampaignStatus, Channel, PreviewDecision, Segment
 from crm.exceptions import NotAllowed, WrongStatus
 from crm.models import Campaign, CampaignPreview, CampaignSpend
 from crm.models.campaigns import MAX_AMOUNT
+from integrations.choices import EventType
+from integrations.webhooks.events import webhook_event_emit
 
 RUNNERS = frozenset({Role.MARKETER, Role.MARKETING_MANAGER, Role.REVENUE_LEADER, Role.ADMIN})
 OVERSEERS = frozenset({Role.MARKETING_MANAGER, Role.REVENUE_LEADER, Role.ADMIN})
@@ -165,6 +167,9 @@ def _move(campaign: Campaign, to: str, allowed_from: tuple[str, ...]) -> None:
         )
     campaign.status = to
     campaign.save(update_fields=["status"])
+    if to == CampaignStatus.ACTIVE:
+        part = {"id": campaign.pk, "name": campaign.name, "channel": campaign.channel, "owner": campaign.owner_id}
+        webhook_event_emit(type=EventType.CAMPAIGN_ACTIVATED, data={"campaign": part})
 
 
 def campaign_submit_for_preview(*, user: User, campaign_id: int) -> Campaign:

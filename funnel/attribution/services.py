@@ -9,6 +9,7 @@ from crm.models import Touch
 from funnel.attribution import weights
 from funnel.attribution.models import AttributionCredit, Purchase
 from funnel.models import Transition
+from integrations.outbox import outbox_emit
 from leads.models import Lead
 
 MQL, SQL = "MQL", "SQL"  # the definitions whose first signed use marks the MQL and the opportunity milestones
@@ -21,7 +22,6 @@ def _first_use(lead_id: int, code: str):
 
 def purchase_record(*, lead: Lead, transition: Transition) -> Purchase:
     """Called by the one door inside its transaction when a lead reaches purchase."""
-    from funnel.tasks import purchase_attribute  # tasks import services: deferred to keep one direction
 
     purchase = Purchase.objects.create(
         lead=lead,
@@ -34,7 +34,7 @@ def purchase_record(*, lead: Lead, transition: Transition) -> Purchase:
         sql_at=_first_use(lead.pk, SQL),
         purchased_at=transition.occurred_at,
     )
-    transaction.on_commit(lambda: purchase_attribute.delay(purchase.pk))
+    outbox_emit(task="funnel.tasks.purchase_attribute", purchase_id=purchase.pk)
     return purchase
 
 

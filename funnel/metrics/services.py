@@ -9,12 +9,14 @@ from django.utils import timezone
 
 from accounts.choices import MANAGER_ROLES, Role
 from accounts.models import User
+from funnel import events
 from funnel.exceptions import NotAllowed
 from funnel.metrics.choices import JobStatus, PeriodKind
 from funnel.metrics.compute import snapshot_compute
 from funnel.metrics.families import FAMILIES
 from funnel.metrics.models import MetricJob
 from funnel.metrics.periods import period_of
+from integrations.outbox import outbox_emit
 
 RECOMPUTERS = MANAGER_ROLES | {Role.ADMIN, Role.INTEGRATION}
 EARLIEST = date(2000, 1, 1)
@@ -43,7 +45,6 @@ def _check_starts(period_kind: str, starts: list[date], today: date) -> None:
 def metric_job_request(*, user: User, period_kind: str, period_starts: list[date]) -> MetricJob:
     """Queues a recompute of the periods (managers, revenue leaders, administrators and integrations); the job
     starts on the `metrics` queue once this transaction commits."""
-    from funnel.tasks import metrics_job_run  # tasks import services: deferred to keep one direction
 
     if not (user.is_superuser or user.role in RECOMPUTERS):
         raise NotAllowed("Only managers, revenue leaders and administrators may recompute the metrics.")
@@ -53,7 +54,7 @@ def metric_job_request(*, user: User, period_kind: str, period_starts: list[date
     job = MetricJob.objects.create(
         period_kind=period_kind, period_starts=[d.isoformat() for d in sorted(period_starts)], requested_by=user
     )
-    transaction.on_commit(lambda: metrics_job_run.delay(job.pk))
+    outbox_emit(task="funnel.tasks.metrics_job_run", job_id=job.pk)
     return job
 
 
@@ -80,8 +81,10 @@ def metric_job_run(*, job_id: int) -> MetricJob:
             status=JobStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:500], finished_at=timezone.now()
         )
         raise
-    MetricJob.objects.filter(pk=job_id).update(status=JobStatus.DONE, progress=100, finished_at=timezone.now())
-    job.refresh_from_db()
+    with transaction.atomic():
+        MetricJob.objects.filter(pk=job_id).update(status=JobStatus.DONE, progress=100, finished_at=timezone.now())
+        job.refresh_from_db()
+        events.metrics_recomputed(job)
     return job
 
 

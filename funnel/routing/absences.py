@@ -20,7 +20,8 @@ from funnel.choices import HandoffStatus
 from funnel.exceptions import NotAllowed
 from funnel.models import Handoff, Reassignment
 from funnel.routing.engine import Decision
-from funnel.routing.services import person_route, pool_route, queue_notify
+from funnel.routing.services import person_route, pool_route
+from integrations.outbox import outbox_emit
 from leads.models import Lead
 
 MAX_DAYS = 366
@@ -211,13 +212,23 @@ def _hand_on(absence: OutOfOffice, handoff: Handoff, lead: Lead, now: datetime) 
     )
     if receiver is None:
         sentence = handover.decision.sentence()
-        transaction.on_commit(lambda: queue_notify(lead.pk, handover.team_id, sentence))
+        outbox_emit(
+            task="funnel.tasks.routing_queue_notify", lead_id=lead.pk, team_id=handover.team_id, sentence=sentence
+        )
     else:
-        transaction.on_commit(lambda: _notify(receiver, absence.user, handoff.pk, lead.pk))
+        outbox_emit(
+            task="funnel.tasks.absence_handoff_notify",
+            receiver_id=receiver.pk,
+            away_id=absence.user_id,
+            handoff_id=handoff.pk,
+            lead_id=lead.pk,
+        )
     return True
 
 
-def _notify(receiver: User, away: User, handoff_id: int, lead_id: int) -> None:
+def absence_handoff_notify(*, receiver_id: int, away_id: int, handoff_id: int, lead_id: int) -> None:
+    """Tells the delegate a handoff came to them because its receiver is away (once per handoff)."""
+    receiver, away = User.objects.get(pk=receiver_id), User.objects.get(pk=away_id)
     notification_send(
         recipient=receiver,
         kind="handoff_rerouted",

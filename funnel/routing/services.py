@@ -5,7 +5,6 @@ lock (availability.pool_at), so concurrent routings into one team take turns and
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,6 +17,7 @@ from funnel.routing import availability
 from funnel.routing.engine import Decision, direct_pick, weighted_pick
 from funnel.routing.spec import DIRECTORY_ROLES
 from funnel.services.checks import Check
+from integrations.outbox import outbox_emit
 from leads.criteria import describe, evaluate_criteria, lead_snapshot
 from leads.models import Lead
 
@@ -181,7 +181,9 @@ def route(
     sentence = routed.decision.sentence()
     routed.check = Check(rule.name, "routing", True, sentence, rule.pk)
     if routed.queued:
-        transaction.on_commit(lambda: queue_notify(lead.pk, routed.team_id, sentence))
+        outbox_emit(
+            task="funnel.tasks.routing_queue_notify", lead_id=lead.pk, team_id=routed.team_id, sentence=sentence
+        )
     return routed
 
 

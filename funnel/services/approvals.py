@@ -12,6 +12,7 @@ from funnel.engine import escalations
 from funnel.exceptions import NotAllowed, NotPending
 from funnel.models import ApprovalRequest
 from funnel.services.transitions import applicable_rules
+from integrations.outbox import outbox_emit
 from leads.criteria import lead_snapshot
 from leads.models import Lead
 
@@ -42,12 +43,13 @@ def approval_request_create(*, lead: Lead, to_stage: str, actor: User) -> list[A
         except IntegrityError:  # a concurrent request opened it
             request, created = ApprovalRequest.objects.get(lead=lead, to_stage=to_stage, rule=rule), False
         if created:
-            transaction.on_commit(lambda pk=request.pk: _notify_approvers(pk))
+            outbox_emit(task="funnel.tasks.approval_requested_notify", request_id=request.pk)
         requests.append(request)
     return requests
 
 
-def _notify_approvers(request_id: int) -> None:
+def approval_requested_notify(*, request_id: int) -> None:
+    """Tells each active holder of the role; once per approver and request."""
     request = ApprovalRequest.objects.select_related("lead", "requested_by").get(pk=request_id)
     for approver in User.objects.filter(role=request.role, is_active=True):
         notification_send(

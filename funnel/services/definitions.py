@@ -10,6 +10,7 @@ from accounts.choices import MANAGER_ROLES, Role
 from accounts.models import User
 from accounts.selectors import user_subtree_ids
 from config.validation import json_problems
+from funnel import events
 from funnel.exceptions import NotAllowed, NotPending
 from funnel.models import LeadDefinition, LeadDefinitionVersion, Simulation
 from funnel.simulation.choices import SimulationStatus
@@ -49,6 +50,7 @@ def _activate(version: LeadDefinitionVersion, now) -> None:
         status=VersionStatus.SUPERSEDED
     )
     version.status, version.activated_at = VersionStatus.ACTIVE, now
+    events.definition_activated(version)
 
 
 def definition_version_sign_off(

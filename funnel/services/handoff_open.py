@@ -6,14 +6,15 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Team, User
+from funnel import events
 from funnel.choices import HandoffStatus, SlaClock
 from funnel.engine.calendar import WorkCalendar, add_working_hours
 from funnel.models import Handoff, HandoffRule, Stage, Transition
 from funnel.services.checks import Check, Effects
+from integrations.outbox import outbox_emit
 from leads.choices import ParticipantRole
 from leads.models import Lead, LeadParticipant
 
@@ -101,9 +102,8 @@ def after_move(
     changes_hands = routed.queued or (owner is not None and owner.pk != lead.owner_id)
     if stage.owning_function != lead.owning_function and changes_hands and not stage.is_outcome:
         handoff = _open(lead, transition, stage, owner, routed.team_id, rules, now)
-    from funnel.tasks import transition_notify  # tasks import services; importing here avoids the cycle
-
-    transaction.on_commit(lambda: transition_notify.delay(transition.pk))
+    outbox_emit(task="funnel.tasks.transition_notify", transition_id=transition.pk)
+    events.lead_transitioned(lead, transition, handoff)
     return handoff
 
 

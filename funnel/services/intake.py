@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.models import User
+from funnel import events
 from funnel.engine.preconditions import Context
 from funnel.exceptions import NoOwner, NotAllowed
 from funnel.metrics.spans import span_advance
@@ -94,7 +95,9 @@ def lead_create(*, actor: User | None, data: dict, owner: User | None = None, at
         created_at=now,
         owning_function=Stage.objects.get(pk=INITIAL_STAGE).owning_function,
     )
-    lead.full_clean(validate_unique=False, exclude=["company", "owner", "team"])
+    # The e-mail's unique key is left to the insert: a capture racing this one may commit in between, and its
+    # IntegrityError below is answered as the duplicate it is (full_clean would say "constraint violated").
+    lead.full_clean(validate_unique=False, exclude=["company", "owner", "team", "email_normalized"])
     try:
         with transaction.atomic():
             _write(lead, actor, owner, domain, data.get("company_name", ""), now)
@@ -122,6 +125,7 @@ def _write(lead: Lead, actor: User | None, owner: User | None, domain: str, comp
         context=context_record(Context(lead=lead_snapshot(lead), now=now, definitions={})),
     )
     span_advance(transition=transition, team_id=routed.team_id)
+    events.lead_created(lead)
     if actor is not None and not lead_selectors.lead_list(user=actor).filter(pk=lead.pk, full_access=True).exists():
         # Raised inside the transaction, so the lead, its company and its history row are all rolled back.
         who = owner.get_username() if owner else "nobody (it waits in a team queue)"

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.services import notification_send
 from funnel.models import DefinitionCrossing, LeadDefinitionVersion, ScoreChangeCursor
+from integrations.outbox import outbox_emit
 from leads.choices import VersionStatus
 from leads.criteria import evaluate_criteria, lead_snapshot
 from leads.models import LeadScoreChange
@@ -41,7 +42,7 @@ def definition_crossings_record(*, batch: int = BATCH) -> int:
         DefinitionCrossing.objects.bulk_create(crossings)
         cursor.last_change_id = changes[-1].pk
         cursor.save(update_fields=["last_change_id"])
-        transaction.on_commit(lambda: _notify(crossings))
+        outbox_emit(task="funnel.tasks.definition_crossings_notify", crossing_ids=[c.pk for c in crossings])
     return len(crossings)
 
 
@@ -66,8 +67,12 @@ def _crossings(change: LeadScoreChange, versions: list[LeadDefinitionVersion]) -
     return found
 
 
-def _notify(crossings: list[DefinitionCrossing]) -> None:
-    for crossing in crossings:
+def definition_crossings_notify(*, crossing_ids: list[int]) -> None:
+    """Tells each crossing lead's owner; once per crossing."""
+    crossings = DefinitionCrossing.objects.filter(pk__in=crossing_ids).select_related(
+        "lead__owner", "version__definition"
+    )
+    for crossing in crossings.order_by("pk"):
         lead = crossing.lead
         if lead.owner is None:
             continue

@@ -13,9 +13,11 @@ from django.utils import timezone
 from accounts.choices import MANAGER_ROLES, Role
 from accounts.models import User
 from accounts.services import notification_send
+from funnel import events
 from funnel.choices import HandoffStatus
 from funnel.exceptions import NotAllowed
 from funnel.models import Handoff, Reassignment
+from integrations.outbox import outbox_emit
 from leads.models import Lead
 from leads.selectors import lead_changeable
 
@@ -80,7 +82,14 @@ def leads_reassign(
         handoffs = Handoff.objects.filter(lead_id__in=ids, status=HandoffStatus.PENDING).exclude(to_owner=None)
         followed = handoffs.exclude(to_owner=to_owner).update(to_owner=to_owner)
         if moving:
-            transaction.on_commit(lambda: _notify(to_owner, actor, len(moving), ids[0]))
+            events.leads_reassigned(moving, to_owner=to_owner, actor=actor, reason=reason, at=now)
+            outbox_emit(
+                task="funnel.tasks.reassign_notify",
+                to_owner_id=to_owner.pk,
+                actor_id=actor.pk,
+                count=len(moving),
+                first_lead=ids[0],
+            )
     return Reassigned(len(moving), followed)
 
 
@@ -118,7 +127,9 @@ def _refuse_wrong_function(rows: list[dict], to_owner: User) -> None:
         )
 
 
-def _notify(to_owner: User, actor: User, count: int, first_lead: int) -> None:
+def reassign_notify(*, to_owner_id: int, actor_id: int, count: int, first_lead: int) -> None:
+    """Tells the new owner what they were given; once per first lead (the notification's unique key)."""
+    to_owner, actor = User.objects.get(pk=to_owner_id), User.objects.get(pk=actor_id)
     what = "a lead" if count == 1 else f"{count} leads"
     notification_send(
         recipient=to_owner,

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import notification_send
+from funnel import events
 from funnel.choices import HandoffStatus, SlaKind
 from funnel.models import Handoff, SlaBreach
 
@@ -36,6 +37,7 @@ def _record(handoff: Handoff, kind: str) -> SlaBreach | None:
     try:
         with transaction.atomic():
             breach = SlaBreach.objects.create(handoff=handoff, kind=kind, due_at=due, escalated_to=manager)
+            events.sla_breached(breach)
     except IntegrityError:  # a concurrent run recorded it first: the unique key keeps it to one
         return None
     if manager is not None:

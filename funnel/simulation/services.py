@@ -19,6 +19,7 @@ from funnel.services.rules import RULE_EDITORS, handoff_rule_validate
 from funnel.simulation.choices import SimulationKind, SimulationStatus
 from funnel.simulation.definitions import definition_simulate, window_check
 from funnel.simulation.rules import rule_simulate
+from integrations.outbox import outbox_emit
 from leads.choices import VersionStatus
 
 SIMULATORS = RULE_EDITORS | {Role.MARKETER}
@@ -47,9 +48,7 @@ def _cached(simulations, window_days: int):
 
 
 def _enqueue(simulation: Simulation) -> Simulation:
-    from funnel.tasks import simulation_run  # tasks import services; importing here avoids the cycle
-
-    transaction.on_commit(lambda: simulation_run.delay(simulation.pk))
+    outbox_emit(task="funnel.tasks.simulation_run", simulation_id=simulation.pk)
     return simulation
 
 

@@ -15,6 +15,9 @@ from accounts.choices import Role
 from accounts.models import User
 from config.validation import json_problems
 from crm.models import Touch
+from integrations.choices import EventType
+from integrations.outbox import outbox_emit
+from integrations.webhooks.events import webhook_event_emit
 from leads.choices import VersionStatus
 from leads.criteria import lead_snapshot
 from leads.exceptions import NotAllowed, NotPending
@@ -57,7 +60,6 @@ def scoring_version_propose(
 def scoring_version_sign_off(*, version_id: int, user: User, side: str | None = None) -> ScoringModelVersion:
     """The second side's signature activates the version, supersedes the active one and rescores every lead
     (after commit, in the background: a million leads take seconds, not a request's time)."""
-    from leads.tasks import lead_scores_recompute  # tasks import services; deferred to keep imports one way
 
     side = side_for(user, side)
     with transaction.atomic():
@@ -66,7 +68,9 @@ def scoring_version_sign_off(*, version_id: int, user: User, side: str | None = 
         if sign(version, side=side, user=user, now=now, what=f"Scoring version {version.number}"):
             ScoringModelVersion.objects.filter(status=VersionStatus.ACTIVE).update(status=VersionStatus.SUPERSEDED)
             version.status, version.activated_at = VersionStatus.ACTIVE, now
-            transaction.on_commit(lambda: lead_scores_recompute.delay(cause="activation"))
+            part = {"id": version.pk, "number": version.number, "activated_at": now.isoformat()}
+            webhook_event_emit(type=EventType.SCORING_MODEL_ACTIVATED, data={"scoring_model": part})
+            outbox_emit(task="leads.tasks.lead_scores_recompute", cause="activation")
         version.save()
     return version
 

@@ -67,7 +67,7 @@ def run_task_through_worker(producer: Celery, worker: subprocess.Popen, queue: s
 def test_worker_runs_task_from_redis_and_writes_to_postgres(redis_url):
     queue = f"test-{uuid.uuid4().hex[:8]}"
     worker = start_worker(queue, REDIS_URL=redis_url)
-    beat = run_task_through_worker(Celery(broker=redis_url), worker, queue)
+    beat = run_task_through_worker(Celery(broker=redis_url, set_as_current=False), worker, queue)
     assert beat.runs == 2
 
 
@@ -78,6 +78,7 @@ def test_worker_runs_task_from_filesystem_broker_when_no_redis(tmp_path):
     broker.mkdir()
     worker = start_worker(queue, CRM_DATA_DIR=str(tmp_path))
     producer = Celery(
+        set_as_current=False,  # the app under test stays Celery's current one (the outbox publishes through it)
         broker="filesystem://",
         broker_transport_options={
             "data_folder_in": str(broker),

@@ -51,7 +51,7 @@ def producer(data_dir) -> Celery:
     broker = data_dir / "broker"
     (broker / "control").mkdir(parents=True, exist_ok=True)
     folders = {"data_folder_in": str(broker), "data_folder_out": str(broker), "control_folder": str(broker / "control")}
-    return Celery(broker="filesystem://", broker_transport_options=folders)
+    return Celery(broker="filesystem://", broker_transport_options=folders, set_as_current=False)
 
 
 def wait_until_blocked(watcher, worker: subprocess.Popen, timeout: float = 60) -> int:

@@ -1,4 +1,4 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from accounts import services
@@ -31,24 +31,36 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    """Tokens are created through the service so that only the hash is stored and the secret shown once."""
+    """Tokens are issued on the API tokens page (/system/tokens/), which shows the secret once; here they are
+    listed and revoked."""
 
-    list_display = ["name", "user", "prefix", "scopes", "created_at", "expires_at", "last_used_at", "revoked_at"]
+    list_display = [
+        "name",
+        "user",
+        "prefix",
+        "scopes",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "last_used_ip",
+        "revoked_at",
+    ]
     list_filter = ["revoked_at"]
-    readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
-    fields = ["user", "name", "scopes", "expires_at", *readonly_fields]
-    autocomplete_fields = ["user"]
+    readonly_fields = [
+        "user",
+        "prefix",
+        "scopes",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "last_used_ip",
+        "revoked_at",
+    ]
+    fields = ["name", *readonly_fields]
     actions = ["revoke"]
 
-    def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-            return
-        token, plaintext = services.api_token_create(
-            user=obj.user, name=obj.name, scopes=obj.scopes, expires_at=obj.expires_at
-        )
-        obj.pk, obj.prefix = token.pk, token.prefix
-        messages.warning(request, f"Copy this token now; it will not be shown again: {plaintext}")
+    def has_add_permission(self, request):
+        return False
 
     @admin.action(description="Revoke the selected tokens")
     def revoke(self, request, queryset):

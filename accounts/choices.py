@@ -19,8 +19,3 @@ class Role(models.TextChoices):
 
 
 MANAGER_ROLES = frozenset({Role.SALES_MANAGER, Role.MARKETING_MANAGER, Role.REVENUE_LEADER})
-
-
-class TokenScope(models.TextChoices):
-    READ = "read", "Read"
-    WRITE = "write", "Write"

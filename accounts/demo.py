@@ -2,8 +2,9 @@
 
 from django.db import transaction
 
-from accounts.choices import Function, Role, TokenScope
+from accounts.choices import Function, Role
 from accounts.models import ApiToken, Team, User
+from accounts.scopes import DEMO_INTEGRATION_SCOPES
 from accounts.services import api_token_create
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -73,5 +74,5 @@ def seed_integration_token(bot: User) -> str | None:
     """Creates the demo integration's token once; returns its secret only when it was just made."""
     if ApiToken.objects.filter(user=bot).exists():
         return None
-    _, plaintext = api_token_create(user=bot, name="Demo website sync", scopes=[TokenScope.READ, TokenScope.WRITE])
+    _, plaintext = api_token_create(user=bot, name="Demo website sync", scopes=list(DEMO_INTEGRATION_SCOPES))
     return plaintext

@@ -1,4 +1,4 @@
-from datetime import time
+from datetime import datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
-from accounts.choices import MANAGER_ROLES, Function, Role, TokenScope
+from accounts.choices import MANAGER_ROLES, Function, Role
+from accounts.scopes import SCOPE_CHOICES, SCOPES
 
 MAX_ROUTING_WEIGHT = 10
 
@@ -138,20 +139,33 @@ class ApiToken(models.Model):
     name = models.CharField(max_length=100, help_text="What this token is for, e.g. 'website form sync'.")
     prefix = models.CharField(max_length=12, unique=True, editable=False)
     key_hash = models.CharField(max_length=64, editable=False)
-    scopes = ArrayField(models.CharField(max_length=16, choices=TokenScope.choices), default=list)
+    scopes = ArrayField(
+        models.CharField(max_length=32, choices=SCOPE_CHOICES),
+        default=list,
+        help_text="What the token may do, e.g. leads:read, touches:write (accounts/scopes.py lists them).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_used_ip = models.GenericIPAddressField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(scopes__contained_by=TokenScope.values), name="api_token_scopes_valid"),
+            models.CheckConstraint(condition=Q(scopes__contained_by=list(SCOPES)), name="api_token_scopes_valid"),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    def state(self, now: datetime) -> str:
+        """ "revoked", "expired" or "active" at `now` (a revoked token stays revoked after its expiry)."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        return "active"
 
 
 class WorkerHeartbeat(models.Model):

@@ -22,6 +22,7 @@ from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
 
 from accounts.models import ApiToken, User  # noqa: E402
+from accounts.scopes import ALL_SCOPES  # noqa: E402
 from accounts.services import api_token_create, api_token_revoke  # noqa: E402
 from funnel.models import HandoffRule, LeadDefinition, LeadDefinitionVersion, Transition  # noqa: E402
 from funnel.services.definitions import definition_version_propose, definition_version_sign_off  # noqa: E402
@@ -112,7 +113,7 @@ def ensure_rules(admin: User) -> None:
 def fresh_token(admin: User) -> str:
     for token in ApiToken.objects.filter(user=admin, revoked_at__isnull=True):
         api_token_revoke(token=token)
-    _, plaintext = api_token_create(user=admin, name="bench run", scopes=["read", "write"])
+    _, plaintext = api_token_create(user=admin, name="bench run", scopes=list(ALL_SCOPES))
     return plaintext
 
 

@@ -2,12 +2,14 @@
 
 import importlib
 import os
+import uuid
 
 import pytest
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from accounts.choices import Function, Role, TokenScope
+from accounts.choices import Function, Role
+from accounts.scopes import ALL_SCOPES
 from accounts.services import api_token_create
 from config.celery import app as celery_app
 from funnel.models import LeadDefinition
@@ -27,6 +29,18 @@ def _fast_password_hashing():
     # Production hashing costs ~0.3 s a user; tests create many users and never attack their passwords.
     # Session-wide, so the worlds that module-scoped fixtures build (the fuzz test's) hash fast too.
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _api_edge_out_of_reach():
+    """The suite and the fuzzer send thousands of requests as one person: rate limits out of reach (the limiter's
+    own tests lower them). Each run and xdist worker gets its own prefix in the shared Redis, so idempotency keys
+    and counters of an earlier run or another worker, whose user ids repeat, are never read."""
+    prefix = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{uuid.uuid4().hex[:12]}"
+    high = "1000000/min"
+    limits = {"API_RATE_LIMIT_USER": high, "API_RATE_LIMIT_TOKEN": high, "API_RATE_LIMIT_ANON": high}
+    with override_settings(SHARED_STORE_PREFIX=prefix, **limits):
         yield
 
 
@@ -118,9 +132,9 @@ def api(client_for):
 
 @pytest.fixture
 def token_client_for():
-    """token_client_for(user, scopes) → an API client that sends a real Bearer token."""
+    """token_client_for(user, scopes) → an API client that sends a real Bearer token (every scope by default)."""
 
-    def make(user, scopes=(TokenScope.READ, TokenScope.WRITE)):
+    def make(user, scopes=ALL_SCOPES):
         _, plaintext = api_token_create(user=user, name="test", scopes=list(scopes))
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")

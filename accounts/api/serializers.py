@@ -1,8 +1,8 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.choices import TokenScope
 from accounts.models import ApiToken, Notification, Team, User
+from accounts.scopes import SCOPE_CHOICES, SCOPES
 from config.fields import UtcDateTimeField
 
 
@@ -39,16 +39,33 @@ class ApiTokenSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ApiToken
-        fields = ["id", "name", "user", "prefix", "scopes", "created_at", "expires_at", "last_used_at", "revoked_at"]
+        fields = [
+            "id",
+            "name",
+            "user",
+            "prefix",
+            "scopes",
+            "created_at",
+            "expires_at",
+            "last_used_at",
+            "last_used_ip",
+            "revoked_at",
+        ]
         read_only_fields = fields
 
 
 class ApiTokenCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100, help_text="What the token is for.")
+    user = serializers.IntegerField(min_value=1, help_text="The id of the active integration user it is for.")
     scopes = serializers.ListField(
-        child=serializers.ChoiceField(choices=TokenScope.choices), min_length=1, help_text="read and/or write."
+        child=serializers.ChoiceField(
+            choices=SCOPE_CHOICES, error_messages={"invalid_choice": "Unknown scope '{input}'."}
+        ),
+        min_length=1,
+        max_length=len(SCOPES),
+        help_text="Scopes, each `<resource>:<access>`: " + ", ".join(SCOPES) + ".",
     )
-    expires_at = UtcDateTimeField(required=False, allow_null=True, help_text="Optional expiry.")
+    expires_at = UtcDateTimeField(required=False, allow_null=True, help_text="Optional expiry, in the future.")
 
 
 class ApiTokenCreatedSerializer(ApiTokenSerializer):

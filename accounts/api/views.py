@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -19,6 +19,8 @@ from accounts.models import ApiToken, Notification
 
 
 class MeView(APIView):
+    scope_resource = "users"
+
     @extend_schema(responses=UserSerializer, summary="The authenticated user")
     def get(self, request):
         return Response(UserSerializer(request.user).data)
@@ -29,6 +31,7 @@ class UserViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = UserSerializer
     filterset_fields = ["role", "team"]
+    scope_resource = "users"
 
     def get_queryset(self):
         return selectors.user_list()
@@ -37,15 +40,18 @@ class UserViewSet(viewsets.ReadOnlyModelViewSet):
 class TeamViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = TeamSerializer
     filterset_fields = ["function"]
+    scope_resource = "users"
 
     def get_queryset(self):
         return selectors.team_list()
 
 
 class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Your API tokens (administrators: everyone's). Create one, then revoke it when it is no longer needed."""
+    """API tokens: administrators issue them to integration users and see and revoke every one; a token's holder
+    sees and revokes its own. The secret is in the answer to the creation only."""
 
     serializer_class = ApiTokenSerializer
+    scope_resource = "tokens"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
@@ -56,10 +62,15 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def create(self, request):
         if isinstance(request.auth, ApiToken):
             # A leaked token must not be able to mint a successor that outlives its revocation.
-            raise PermissionDenied("A token cannot create tokens: log in, or ask an administrator to issue one.")
+            raise PermissionDenied("A token cannot create tokens: an administrator issues them, logged in.")
+        if not request.user.is_administrator:
+            raise PermissionDenied("Only administrators issue API tokens.")
         data = ApiTokenCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        token, plaintext = services.api_token_create(user=request.user, **data.validated_data)
+        user = selectors.user_list().filter(pk=data.validated_data.pop("user")).first()
+        if user is None:
+            raise ValidationError({"user": ["No active user has this id."]})
+        token, plaintext = services.api_token_issue(actor=request.user, user=user, **data.validated_data)
         token.token = plaintext
         return Response(ApiTokenCreatedSerializer(token).data, status=status.HTTP_201_CREATED)
 
@@ -74,6 +85,7 @@ class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
     """Your notifications, newest first: handoffs to answer, SLA breaches on your teams, approvals to give."""
 
     serializer_class = NotificationSerializer
+    scope_resource = "notifications"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

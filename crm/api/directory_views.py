@@ -126,6 +126,7 @@ class ResponsibilityViewSet(
 ):
     """The directory's lines: for a slice of the market (blank dimensions match anything), who answers."""
 
+    scope_resource = "users"
     serializer_class = ResponsibilitySerializer
     filterset_class = ResponsibilityFilter
 

@@ -48,6 +48,7 @@ class CompanyViewSet(_RecordViewSet):
     """Companies we sell to, deduplicated on their normalised web domain. `POST /{id}/merge/` folds a duplicate
     into the company (managers, revenue leaders, administrators); every link it had moves."""
 
+    scope_resource = "companies"
     serializer_class = s.CompanySerializer
     query_serializer = s.CompanyQuerySerializer
     write_serializer = s.CompanyWriteSerializer
@@ -106,6 +107,7 @@ class ContactViewSet(_RecordViewSet):
     """People at companies, deduplicated on their lower-cased e-mail, with their part in the buying decision.
     `POST /{id}/merge/` folds a duplicate into the contact; its lead and call-report links move."""
 
+    scope_resource = "companies"
     serializer_class = s.ContactSerializer
     query_serializer = s.ContactQuerySerializer
     write_serializer = s.ContactWriteSerializer

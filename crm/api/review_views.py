@@ -96,6 +96,7 @@ class ReviewFilter(django_filters.FilterSet):
 class ReviewViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Key-account reviews, the latest recorded first, each with its attendees and action items."""
 
+    scope_resource = "meetings"
     serializer_class = ReviewSerializer
     filterset_class = ReviewFilter
 
@@ -137,6 +138,7 @@ class ActionItemViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Action items raised at reviews and joint meetings, newest first; `?owner=<id>&status=open` is one
     person's open list."""
 
+    scope_resource = "meetings"
     serializer_class = ActionItemSerializer
     filterset_class = ActionItemFilter
 

@@ -19,6 +19,7 @@ class TagViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     """Terms call reports choose from: accepted terms, and your own suggestions (curators see every term).
     `?kind=objection&q=pri` is the autocomplete: accepted first, then your suggestions."""
 
+    scope_resource = "call_reports"
     serializer_class = s.TagSerializer
     pagination_class = None  # autocomplete order is by relevance; at most LIST_LIMIT terms come back
 

@@ -13,6 +13,7 @@ from crm.services import collateral
 class CampaignViewSet(viewsets.ReadOnlyModelViewSet):
     """Marketing's programmes, with what they cost so far; both teams read every campaign."""
 
+    scope_resource = "campaigns"
     serializer_class = s.CampaignSerializer
     filterset_fields = ["status", "channel", "owner"]
 
@@ -89,6 +90,7 @@ class CampaignViewSet(viewsets.ReadOnlyModelViewSet):
 class SpendViewSet(mixins.DestroyModelMixin, viewsets.GenericViewSet):
     """A spend line can be removed (a correction is a removal and a new line); lines are never edited."""
 
+    scope_resource = "campaigns"
     serializer_class = s.SpendSerializer
 
     def get_queryset(self):
@@ -101,6 +103,7 @@ class SpendViewSet(mixins.DestroyModelMixin, viewsets.GenericViewSet):
 class CollateralViewSet(viewsets.ReadOnlyModelViewSet):
     """Marketing's assets for sales; `released` is the version sales may send to buyers."""
 
+    scope_resource = "campaigns"
     serializer_class = s.CollateralSerializer
     filterset_fields = ["kind"]
 
@@ -129,6 +132,7 @@ class CollateralViewSet(viewsets.ReadOnlyModelViewSet):
 class CollateralVersionViewSet(viewsets.ReadOnlyModelViewSet):
     """Every version of every asset; `?status=in_review` is sales's review queue."""
 
+    scope_resource = "campaigns"
     serializer_class = s.CollateralVersionSerializer
     filterset_fields = ["status", "collateral"]
 

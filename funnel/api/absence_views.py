@@ -88,6 +88,7 @@ class AbsenceViewSet(
     """Out-of-office periods. While one is in force routing skips the person, and the handoffs waiting for
     them go (once) to the delegate, else to their team by weighted round-robin, else to the team's queue."""
 
+    scope_resource = "users"
     serializer_class = AbsenceSerializer
     filterset_class = AbsenceFilter
 

@@ -50,6 +50,7 @@ class CallReportFilter(django_filters.FilterSet):
 class CallReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Call reports on the leads you see, and on companies alone; newest first."""
 
+    scope_resource = "call_reports"
     serializer_class = s.CallReportSerializer
     filterset_class = CallReportFilter
 

@@ -35,6 +35,7 @@ class CollateralUseWriteSerializer(serializers.Serializer):
 class CollateralUseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Which released collateral went to which lead at which stage; a handoff rule may require it."""
 
+    scope_resource = "campaigns"
     serializer_class = CollateralUseSerializer
     filterset_class = CollateralUseFilter
 

@@ -14,6 +14,7 @@ from leads.selectors import lead_get
 class LeadDefinitionViewSet(viewsets.ReadOnlyModelViewSet):
     """The shared language: MQL, SAL, SQL and their signed-off criteria."""
 
+    scope_resource = "definitions"
     serializer_class = s.LeadDefinitionSerializer
     pagination_class = None
 
@@ -53,6 +54,7 @@ class LeadDefinitionViewSet(viewsets.ReadOnlyModelViewSet):
 class DefinitionVersionViewSet(viewsets.ReadOnlyModelViewSet):
     """Every version of every definition, old ones included; sign off or withdraw a proposal."""
 
+    scope_resource = "definitions"
     serializer_class = s.DefinitionVersionSerializer
     filterset_fields = ["status"]
 

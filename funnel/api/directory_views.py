@@ -64,6 +64,8 @@ class DirectoryLookupView(APIView):
     """Who to call for what: for each role the person from the most specific matching directory line (company
     beats product beats territory beats segment), the line that answered and when it was last confirmed."""
 
+    scope_resource = "users"
+
     @extend_schema(
         parameters=[
             OpenApiParameter(

@@ -13,6 +13,7 @@ from funnel.services import approvals, handoffs
 class HandoffViewSet(viewsets.ReadOnlyModelViewSet):
     """Handoffs of leads you see and those handed to you; the receiving side accepts or rejects each."""
 
+    scope_resource = "handoffs"
     serializer_class = s.HandoffSerializer
     filterset_fields = ["status", "to_owner", "to_function", "lead"]
 
@@ -43,6 +44,7 @@ class HandoffViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class RejectionReasonViewSet(viewsets.ReadOnlyModelViewSet):
+    scope_resource = "handoffs"
     serializer_class = s.RejectionReasonSerializer
     lookup_value_regex = "[a-z0-9_-]+"  # keyed by its code
     queryset = RejectionReason.objects.filter(is_active=True)
@@ -52,6 +54,7 @@ class RejectionReasonViewSet(viewsets.ReadOnlyModelViewSet):
 class ApprovalRequestViewSet(viewsets.ReadOnlyModelViewSet):
     """Approvals escalation rules demand; a user holding the named role approves or declines."""
 
+    scope_resource = "handoffs"
     serializer_class = s.ApprovalRequestSerializer
     filterset_fields = ["status", "lead", "role"]
 

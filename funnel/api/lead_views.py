@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import User
+from accounts.scopes import token_scope
 from config.schema import problems
 from funnel import call_report_selectors, selectors
 from funnel.api import serializers as s
@@ -44,6 +45,7 @@ class LeadViewSet(
 ):
     """Leads you may see. Stage and owner change only through POST /leads/{id}/transition/."""
 
+    scope_resource = "leads"
     serializer_class = LeadSerializer
     filterset_class = LeadFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -127,6 +129,7 @@ class LeadViewSet(
         summary="Log a call report (it also stops your handoff's first-touch clock)",
     )
     @action(detail=True, methods=["get", "post"], url_path="call-reports")
+    @token_scope("call_reports")
     def call_reports(self, request, pk=None):
         if request.method == "GET":
             lead = self.get_object()
@@ -145,6 +148,7 @@ class LeadViewSet(
         summary="Ask the roles an escalation names to approve a move",
     )
     @action(detail=True, methods=["post"], url_path="approval-requests")
+    @token_scope("handoffs")
     def approval_requests(self, request, pk=None):
         data = s.ApprovalCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)

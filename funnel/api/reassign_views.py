@@ -46,6 +46,7 @@ class ReassignmentFilter(django_filters.FilterSet):
 class ReassignmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Leads given to another owner without a stage change: the history, and the one action."""
 
+    scope_resource = "leads"
     serializer_class = ReassignmentSerializer
     filterset_class = ReassignmentFilter
 

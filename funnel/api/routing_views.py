@@ -140,6 +140,8 @@ class RoutingPeopleView(APIView):
     """A routing pool's people — weights, caps, pauses, working hours — and where each stands now. Managers see
     the teams they answer for, revenue leaders and administrators every team, anyone else their own."""
 
+    scope_resource = "users"
+
     @extend_schema(parameters=[TEAM], responses=RoutingPeopleSerializer, summary="A team's routing people")
     @problems(404)
     def get(self, request):
@@ -152,6 +154,8 @@ class RoutingPeopleView(APIView):
 
 class RoutingPersonView(APIView):
     """One person's routing settings."""
+
+    scope_resource = "users"
 
     @extend_schema(
         parameters=[OpenApiParameter("user_id", int, OpenApiParameter.PATH, description="The person's user id.")],
@@ -179,6 +183,8 @@ def _person(request, user_id: int) -> User:
 
 class RoutingShareView(APIView):
     """Each person's share of the leads a team's pool routed over a period, against their weight."""
+
+    scope_resource = "users"
 
     @extend_schema(
         parameters=[

@@ -19,6 +19,7 @@ class HandoffRuleViewSet(
     """Rules of engagement. Everyone reads them; managers, revenue leaders and administrators change them.
     A malformed part is refused with 400 naming where it is."""
 
+    scope_resource = "definitions"
     serializer_class = s.HandoffRuleSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
 
@@ -63,6 +64,7 @@ class HandoffRuleViewSet(
 class StageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The funnel's stages with their owning function and the stages each may move to."""
 
+    scope_resource = "definitions"
     serializer_class = s.StageSerializer
     pagination_class = None
     lookup_value_regex = "[a-z]+"

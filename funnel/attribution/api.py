@@ -57,6 +57,8 @@ class CampaignPerformanceView(APIView):
     """What each campaign and channel cost and brought: leads, MQLs, SQLs, customers, revenue and margin
     credited under an attribution model, sourced and influenced revenue, cost per stage and return on spend."""
 
+    scope_resource = "metrics"
+
     @extend_schema(parameters=[PerformanceQuerySerializer], responses=PerformanceReportSerializer)
     def get(self, request):
         query = PerformanceQuerySerializer(data=request.query_params)

@@ -32,6 +32,8 @@ class QuestionnaireSerializer(serializers.Serializer):
 class QuestionnaireView(APIView):
     """The twenty statements, the 1-5 scale, the bands of the total and the dashboard's groups."""
 
+    scope_resource = "metrics"
+
     @extend_schema(responses={200: QuestionnaireSerializer})
     def get(self, request):
         return Response(
@@ -66,6 +68,7 @@ class ResponseWriteSerializer(serializers.Serializer):
 class ResponseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Your own answers, newest first; POST all twenty ratings to answer (again)."""
 
+    scope_resource = "metrics"
     serializer_class = ResponseSerializer
 
     def get_queryset(self):
@@ -102,6 +105,7 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     """The assessments, newest first: level, questionnaire numbers, evidence and next steps. POST (managers and
     administrators) assesses now and returns the new record."""
 
+    scope_resource = "metrics"
     serializer_class = AssessmentSerializer
 
     def get_queryset(self):

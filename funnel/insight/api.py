@@ -100,6 +100,7 @@ class DigestViewSet(viewsets.ReadOnlyModelViewSet):
     """Call reports rolled up by week and month: per accepted tag, how many reports carried it, overall and by
     segment, product, campaign and stage, against the period before. Every role reads them."""
 
+    scope_resource = "call_reports"
     serializer_class = DigestSerializer
     filterset_class = DigestFilter
 
@@ -169,6 +170,7 @@ class InsightResponseFilter(django_filters.FilterSet):
 class InsightResponseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """What marketing did about an insight: a tag linked to the collateral or campaign that answers it."""
 
+    scope_resource = "call_reports"
     serializer_class = InsightResponseSerializer
     filterset_class = InsightResponseFilter
 

@@ -78,6 +78,7 @@ class JointMeetingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
     """The regular sales and marketing meeting, newest first. Creating one generates its agenda; reading one
     embeds the agenda and the action items raised at it."""
 
+    scope_resource = "meetings"
     serializer_class = MeetingSerializer
 
     def get_queryset(self):

@@ -127,6 +127,7 @@ class LeadCursorPagination(CursorPagination):
 class MetricViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Joint metrics by period and dimension, each row with when it was computed and the newest history it saw."""
 
+    scope_resource = "metrics"
     serializer_class = MetricValueSerializer
     filterset_class = MetricFilter
 
@@ -167,6 +168,7 @@ class MetricViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 class MetricJobViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """A recompute job: its status and progress (percent of its periods done)."""
 
+    scope_resource = "metrics"
     serializer_class = MetricJobSerializer
 
     def get_queryset(self):

@@ -63,6 +63,8 @@ class DashboardView(APIView):
     """One period's joint metrics for the whole company or one slice (team, segment, campaign or channel — one
     at a time), with the trend of the periods before it. `computed_at` null: the period is not computed yet."""
 
+    scope_resource = "metrics"
+
     @extend_schema(parameters=[DashboardQuerySerializer], responses={200: OpenApiTypes.OBJECT}, summary="Dashboard")
     def get(self, request):
         query = DashboardQuerySerializer(data=request.query_params)

@@ -48,6 +48,7 @@ class SalesExpenseViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, views
     """A sales team's expenses, the numerator of sales expense to sales and part of the cost per lead, MQL and
     customer. Entries are never edited: a correction is a removal and a new entry."""
 
+    scope_resource = "metrics"
     serializer_class = SalesExpenseSerializer
     filter_backends: list = []
 

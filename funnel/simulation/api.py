@@ -26,6 +26,7 @@ class ScoringPreviewViewSet(viewsets.GenericViewSet):
     """What a scoring version would change if it were active now: grade moves and definitions newly met or no
     longer met, by segment and source campaign. Read it before signing."""
 
+    scope_resource = "scoring"
     serializer_class = ScoringVersionSerializer
     queryset = ScoringModelVersion.objects.all()
 
@@ -94,6 +95,7 @@ class SimulationViewSet(
 ):
     """Definition and rule simulations: start one, follow it, read it, drill into it."""
 
+    scope_resource = "definitions"
     serializer_class = SimulationSerializer
     filterset_fields = ["kind", "definition_version", "rule", "status"]
 

@@ -174,6 +174,7 @@ class RevenueTargetViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
     """Shared revenue targets, newest period first: proposed, signed by both sides, active, superseded or
     withdrawn."""
 
+    scope_resource = "metrics"
     serializer_class = TargetSerializer
     filterset_fields = ["status", "period_kind"]
 

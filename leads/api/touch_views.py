@@ -84,6 +84,7 @@ def _problems(batch: touches.TouchBatch) -> dict[str, list[str]]:
 class TouchViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Leads' interactions with campaigns, which feed the score and the attribution of revenue."""
 
+    scope_resource = "touches"
     serializer_class = TouchSerializer
     filterset_class = TouchFilter
 

@@ -74,6 +74,7 @@ class ScoreExplanationSerializer(serializers.Serializer):
 class ScoringVersionViewSet(viewsets.ReadOnlyModelViewSet):
     """The lead scoring model's versions: proposed by marketing, used once marketing and sales both signed."""
 
+    scope_resource = "scoring"
     serializer_class = ScoringVersionSerializer
     filterset_fields = ["status"]
 
@@ -109,6 +110,7 @@ class ScoringVersionViewSet(viewsets.ReadOnlyModelViewSet):
 class LeadScoreViewSet(viewsets.GenericViewSet):
     """A lead's score explained: every rule met and every touch with its points after decay."""
 
+    scope_resource = "scoring"
     serializer_class = ScoreExplanationSerializer
     lookup_url_kwarg = "lead"
 

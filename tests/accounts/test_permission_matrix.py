@@ -13,6 +13,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.choices import Role
+from accounts.scopes import ALL_SCOPES
 from accounts.services import api_token_create
 from crm.models import Campaign
 from crm.services.collateral import collateral_create
@@ -197,7 +198,7 @@ class World:
         return definition_version_propose(definition=definition, criteria=criteria, proposed_by=self.who[proposer_key])
 
     def token_of(self, owner_key: str):
-        return api_token_create(user=self.who[owner_key], name="matrix", scopes=["read"])[0]
+        return api_token_create(user=self.who[owner_key], name="matrix", scopes=["leads:read"])[0]
 
 
 @pytest.fixture
@@ -213,7 +214,7 @@ def world(matrix_people, make_lead, rule):
 def client_as(who: dict, key: str | None) -> APIClient:
     client = APIClient()
     if key == "integration":
-        _, secret = api_token_create(user=who[key], name="matrix client", scopes=["read", "write"])
+        _, secret = api_token_create(user=who[key], name="matrix client", scopes=list(ALL_SCOPES))
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
     elif key is not None:
         client.force_login(who[key])
@@ -304,7 +305,9 @@ def _plain_request(client, operation: str, who: dict, key: str | None):
             {"side": "sales"} if key == "leader" else {},
             format="json",
         ),
-        "create token": lambda: client.post("/api/v1/tokens/", {"name": "mine", "scopes": ["read"]}, format="json"),
+        "create token": lambda: client.post(
+            "/api/v1/tokens/", {"name": "sync", "user": who["integration"].pk, "scopes": ["leads:read"]}, format="json"
+        ),
         **_marketing_requests(client, who),
     }
     return requests[operation]()

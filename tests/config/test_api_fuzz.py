@@ -32,6 +32,7 @@ from schemathesis.checks import (
 )
 
 from accounts.models import ApiToken, Notification, OutOfOffice
+from accounts.scopes import ALL_SCOPES
 from accounts.services import api_token_create
 from config.wsgi import application
 from funnel.models import ApprovalRequest, Handoff, HandoffRule, LeadDefinition, LeadDefinitionVersion
@@ -106,7 +107,7 @@ def _build_world() -> dict:
     later = timezone.now() + timedelta(days=30)  # ahead: nothing is handed on while the world is built
     absence_set(actor=people["rep"], user=people["rep"], starts_at=later, ends_at=later + timedelta(days=2))
     tokens = {
-        who: api_token_create(user=people[who], name="fuzz", scopes=["read", "write"])[1]
+        who: api_token_create(user=people[who], name="fuzz", scopes=list(ALL_SCOPES))[1]
         for who in IDENTITIES
         if who != "anonymous"
     }

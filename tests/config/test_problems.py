@@ -25,7 +25,8 @@ def test_unknown_api_path_gets_404_problem(client_for, people):
 
 
 def test_validation_error_names_the_bad_field(client_for, people):
-    response = client_for(people["rep"]).post("/api/v1/tokens/", {"name": "x", "scopes": ["admin"]}, format="json")
+    body = {"name": "x", "user": people["integration"].pk, "scopes": ["admin"]}
+    response = client_for(people["admin"]).post("/api/v1/tokens/", body, format="json")
     body = assert_problem(response, 400, "invalid")
     assert "scopes" in body["errors"]
     assert "scopes" in body["detail"]

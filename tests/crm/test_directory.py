@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.choices import Role, TokenScope
+from accounts.choices import Role
 from config.errors import NotAllowed
 from crm.directory import directory_lookup
 from crm.models import CallReport, CallReportTag, Company, Responsibility, Tag
@@ -332,7 +332,7 @@ def test_list_query_count_does_not_grow_with_page_size(api, people, world):
 
 
 def test_a_token_that_may_write_but_not_read_cannot_list(token_client_for, people):
-    client = token_client_for(people["sales_manager"], scopes=[TokenScope.WRITE])
+    client = token_client_for(people["sales_manager"], scopes=["users:write"])
     assert client.get("/api/v1/responsibilities/").status_code == 403
     assert client.get("/api/v1/directory/lookup/?segment=smb").status_code == 403
 

@@ -317,7 +317,7 @@ def test_action_items_are_listed_by_owner_and_status(item, people, api):
 
 
 def test_a_write_only_token_closes_an_item_but_cannot_read_the_list(item, people, token_client_for):
-    client = token_client_for(people["rep2"], scopes=["write"])
+    client = token_client_for(people["rep2"], scopes=["meetings:write"])
     assert client.post(f"/api/v1/action-items/{item.pk}/close/", {"status": "done"}, format="json").status_code == 200
     assert client.get("/api/v1/action-items/").status_code == 403
 

@@ -364,7 +364,7 @@ def test_a_rep_reads_responses_but_cannot_record_one(world, people, api, token_c
     )
     assert response.status_code == 403
     assert client.get("/api/v1/insight-responses/").status_code == 200
-    write_only = token_client_for(people["marketer"], scopes=("write",))
+    write_only = token_client_for(people["marketer"], scopes=("call_reports:write",))
     assert write_only.get("/api/v1/insight-responses/").status_code == 403
     assert write_only.get("/api/v1/digests/").status_code == 403
 

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.choices import Role, TokenScope
+from accounts.choices import Role
 from accounts.models import User
 from funnel.routing.people import routing_settings_update
 from tests.accounts.factories import UserFactory
@@ -203,11 +203,11 @@ def test_there_is_no_put(api, people):
 
 
 def test_a_read_only_token_may_not_patch(token_client_for, people):
-    client = token_client_for(people["sales_manager"], scopes=[TokenScope.READ])
+    client = token_client_for(people["sales_manager"], scopes=["users:read"])
     assert client.get(PEOPLE).status_code == 200
     response = client.patch(person(people["rep"]), {"routing_paused": True}, format="json")
     assert response.status_code == 403
-    assert response.json()["detail"] == "This API token lacks the 'write' scope."
+    assert response.json()["detail"] == "This API token lacks the 'users:write' scope."
 
 
 def test_anonymous_is_refused(anonymous_client):

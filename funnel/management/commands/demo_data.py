@@ -43,7 +43,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo data: {len(users)} users, {len(companies)} companies, {leads} new leads.")
         token = seed_integration_token(users["bot"])
         if token:
-            self.stdout.write(f"Demo integration token for user 'bot' (shown once): {token}")
+            self.stdout.write(
+                f"Demo integration token for user 'bot' (shown once; every scope but audit:read): {token}"
+            )
         for line in [*STORY, *marketing, *sales, *year, *simulations, *targets, *diagnostic]:
             self.stdout.write(line)
         self.stdout.write(f"Demo logins (every password is {DEMO_PASSWORD!r}):")

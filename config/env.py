@@ -4,7 +4,9 @@ Every reader fails loudly with the variable's name, so a bad deployment stops at
 person can act on instead of a traceback deep inside Django.
 """
 
+import ipaddress
 import os
+import re
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -59,6 +61,30 @@ def env_list(name: str, default: object = _MISSING) -> list[str]:
     if value is None:
         return list(default)  # type: ignore[call-overload]
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_networks(name: str) -> list[str]:
+    """A comma-separated list of IP networks (CIDR; a bare address is a /32 or /128), empty by default."""
+    networks = []
+    for item in env_list(name, []):
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ImproperlyConfigured(f"Environment variable {name}: {item!r} is not an IP network.") from None
+    return networks
+
+
+_RATE = re.compile(r"^[0-9]+/(s|sec|second|m|min|minute|h|hour|d|day)$")
+
+
+def env_rate(name: str, default: object = _MISSING) -> str:
+    """A rate limit such as 600/min: a count, a slash and a period (s, min, h or day)."""
+    value = _raw(name, default)
+    if value is None:
+        return default  # type: ignore[return-value]
+    if not _RATE.match(value):
+        raise ImproperlyConfigured(f"Environment variable {name}={value!r} is not a rate such as 600/min.")
+    return value
 
 
 def env_url(name: str, *, schemes: tuple[str, ...], default: object = _MISSING) -> str | None:

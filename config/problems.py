@@ -6,12 +6,16 @@ error pages instead: a person sees a way home, never a traceback.
 - Django's own 400/403/404/500 go through the `handler*` views below (API paths: problem; others: page);
 - an unmatched /api/ URL reaches `api_not_found` (a catch-all route, so DEBUG's HTML 404 never answers);
 - an exception that escapes an API view, in any DEBUG setting, is turned into a problem by
-  config.middleware.ApiErrorMiddleware.
+  config.middleware.ApiErrorMiddleware;
+- a database that cannot be reached (restarting, or the connection died) is a 503 with `Retry-After`, on every
+  path: in a DRF view, in any other view, and before the view (the session and user the middleware loads).
 """
 
 import logging
+import sys
 from http import HTTPStatus
 
+import psycopg
 from django.core.exceptions import (
     ObjectDoesNotExist,
     PermissionDenied,
@@ -20,10 +24,11 @@ from django.core.exceptions import (
     TooManyFieldsSent,
 )
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.template import loader
 from django.urls import Resolver404, resolve
+from django.utils.log import log_response
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -33,12 +38,42 @@ from config.errors import DomainError
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 logger = logging.getLogger("config.problems")
+DATABASE_RETRY_SECONDS = 5
+# A server going down (administrator or crash shutdown), starting up ("cannot connect now") or full of
+# connections: a retry a few seconds later can succeed. The other operational errors (a lock not available, a
+# cancelled statement, a full disk) are about the statement and keep the answer they have.
+_UNAVAILABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300"})
+# psycopg's own errors without a SQLSTATE that mean the connection is lost or could not be opened.
+_CONNECTION_LOST = (psycopg.OperationalError, psycopg.errors.ConnectionTimeout)
 
 
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request body is larger than this API accepts."
     default_code = "too_large"
+
+
+class DatabaseUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = (
+        "The database cannot be reached right now (it may be restarting), so the request could not be completed. "
+        f"Send it again in {DATABASE_RETRY_SECONDS} seconds (Retry-After)."
+    )
+    default_code = "database_unavailable"
+    wait = DATABASE_RETRY_SECONDS  # DRF's handler sends it as Retry-After
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` says the database cannot be reached (a connection refused, lost or closed, a server
+    shutting down or starting up) rather than refusing this statement. Django wraps psycopg's error as the
+    cause of its own OperationalError / InterfaceError; a bare psycopg error counts too."""
+    cause = exc.__cause__ if isinstance(exc, OperationalError | InterfaceError) else exc
+    if isinstance(cause, psycopg.OperationalError):
+        sqlstate = cause.sqlstate or ""
+        # Class 08 is "connection exception" (its psycopg classes are siblings, not subclasses of one).
+        return type(cause) in _CONNECTION_LOST or sqlstate.startswith("08") or sqlstate in _UNAVAILABLE_SQLSTATES
+    # psycopg's InterfaceError also reports misuse (a closed cursor); only a connection it cannot use counts.
+    return isinstance(cause, psycopg.InterfaceError) and "the connection is" in str(cause)
 
 
 def problem_body(*, status_code: int, detail: str, code: str, errors: object = None, **extra: object) -> dict:
@@ -96,7 +131,9 @@ def as_api_exception(exc: Exception) -> Exception:
 def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DomainError):
         return _domain_problem(exc)
-    exc = as_api_exception(exc)
+    raised = exc
+    unavailable = database_unavailable(exc)
+    exc = DatabaseUnavailable() if unavailable else as_api_exception(exc)
     response = exception_handler(exc, context)
     if response is None:
         return None
@@ -108,6 +145,8 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
         status_code=response.status_code, detail=detail, code=str(code), errors=errors, **extra
     )
     response.content_type = PROBLEM_CONTENT_TYPE
+    if unavailable:
+        _log_unavailable(context["request"], raised, response)
     return response
 
 
@@ -152,7 +191,39 @@ def not_found(request, exception=None):  # noqa: ARG001 - Django's handler signa
     return _page(request, 404, "Nothing here", "The page does not exist, or it is not one you may see.")
 
 
+def database_unavailable_response(request, exc: BaseException) -> HttpResponse:
+    """503 with Retry-After: a problem document for the API, the product's error page for a person."""
+    if is_api(request):
+        response: HttpResponse = problem_response(
+            503, DatabaseUnavailable.default_detail, DatabaseUnavailable.default_code
+        )
+    else:
+        response = _page(
+            request,
+            503,
+            "We are reconnecting…",
+            "The database is out of reach for a moment. Reload the page in a few seconds.",
+        )
+    response["Retry-After"] = str(DATABASE_RETRY_SECONDS)
+    _log_unavailable(request, exc, response)
+    return response
+
+
+def _log_unavailable(request, exc: BaseException, response: HttpResponse) -> None:
+    """One warning line, no traceback: during a restart every request fails the same way. log_response marks
+    the response logged, so Django does not log it again as an error (with the traceback, if it was raised)."""
+    cause = exc.__cause__ or exc
+    message = "Database unavailable, answered 503 to %s: %s: %s"
+    log_response(message, request.path, type(cause).__name__, str(cause).strip(), response=response,
+                 request=request, logger=logger, level="warning")  # fmt: skip
+
+
 def server_error(request):
+    # Django calls its 500 handler while handling the exception, e.g. one raised in a middleware before the
+    # view (the session and user it loads); sys.exc_info() is that exception.
+    exc = sys.exc_info()[1]
+    if exc is not None and database_unavailable(exc):
+        return database_unavailable_response(request, exc)
     if is_api(request):
         return problem_response(500, "The server failed; it has been logged.", "error")
     return _page(request, 500, "Something went wrong on our side", "It has been logged. Try again in a moment.")

@@ -3,14 +3,19 @@ answer with, so a client generated from /api/schema/ knows them.
 
 Codes every operation shares follow from what it has (401/403/406 everywhere, 404 with an id in the path, 400
 with parameters or a body, 413/415 with a body); codes a business verb adds (409 for a conflict, 422 for a
-refused move) are declared on the view with `@problems(409, 422)`.
+refused move) are declared on the view with `@problems(409, 422)`. Every operation may answer 429 (rate limits,
+config/throttling.py); every POST takes an `Idempotency-Key` header and may answer its 409/422/503
+(config/idempotency.py).
 """
 
 from http import HTTPStatus
 
 from drf_spectacular import openapi
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
+from accounts.scopes import required_scope
+from config import idempotency
 from config.problems import PROBLEM_CONTENT_TYPE
 
 
@@ -37,7 +42,32 @@ def problems(*codes: int):
     return mark
 
 
+IDEMPOTENCY_KEY = OpenApiParameter(
+    idempotency.HEADER,
+    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": idempotency.KEY_PATTERN},
+    OpenApiParameter.HEADER,
+    description="Send the same request again with the same key (printable ASCII, 1–255) and get the first "
+    "answer back, with `Idempotent-Replayed: true`, instead of doing it twice; kept 24 hours per caller and path. "
+    "The same key with another body: 422 `idempotency_key_reused`; while the first is still running: 409 "
+    "`idempotency_key_in_use`. A 5xx or 429 answer is not kept, so a retry runs again.",
+)
+_RATE_LIMIT_HEADERS = {
+    name: {"schema": {"type": "string"}, "description": text}
+    for name, text in {
+        "Retry-After": "Seconds until the window ends and requests are counted afresh.",
+        "RateLimit-Limit": "Requests allowed per window (also on every counted answer).",
+        "RateLimit-Remaining": "Requests left in this window.",
+        "RateLimit-Reset": "Seconds until this window ends.",
+        "RateLimit-Policy": "The limit and the window in seconds, e.g. 600;w=60.",
+    }.items()
+}
+
+
 class AutoSchema(openapi.AutoSchema):
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        return [*parameters, IDEMPOTENCY_KEY] if self.method == "POST" else parameters
+
     def get_operation(self, *args, **kwargs):
         operation = super().get_operation(*args, **kwargs)
         if operation is None:
@@ -48,10 +78,19 @@ class AutoSchema(openapi.AutoSchema):
                 str(code),
                 {"description": HTTPStatus(code).phrase, "content": {PROBLEM_CONTENT_TYPE: {"schema": problem}}},
             )
+        if "429" in operation["responses"]:
+            operation["responses"]["429"].setdefault("headers", dict(_RATE_LIMIT_HEADERS))
+        scope = required_scope(self.view, self.method)
+        if scope:  # also in the security requirement (accounts.authentication.ApiTokenScheme); said in words here
+            said = f"An API token needs the `{scope}` scope."
+            operation["description"] = f"{operation.get('description', '')}\n\n{said}".strip()
         return operation
 
     def _problem_codes(self, operation: dict) -> set[int]:
-        codes = {401, 403, 406}  # 406: an Accept header no renderer satisfies
+        codes = {401, 403, 406, 429}  # 406: an Accept header no renderer satisfies; 429: over the rate limit
+        codes.add(503)  # database_unavailable, with Retry-After: the database is restarting or out of reach
+        if self.method == "POST":  # the Idempotency-Key header's answers (config/idempotency.py)
+            codes |= {400, 409, 422, 503}
         if "{" in self.path:
             codes.add(404)
         queries = [p for p in operation.get("parameters", []) if p.get("in") == "query"]

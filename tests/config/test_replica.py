@@ -75,7 +75,9 @@ def replica(streaming_replica):
 def wait_for_replay(replica) -> None:
     """Until the replica has replayed everything the primary has written so far."""
     with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-        cursor.execute("SELECT pg_current_wal_lsn()::text")
+        # The insert position, not the write position: the test database commits asynchronously
+        # (synchronous_commit off), so a commit record may still sit in the WAL buffers, past what was written.
+        cursor.execute("SELECT pg_current_wal_insert_lsn()::text")
         (lsn,) = cursor.fetchone()
     deadline = time.monotonic() + REPLAY_TIMEOUT
     with replica.cursor() as cursor:

@@ -1,0 +1,157 @@
+"""Idempotency keys on every API POST: a client that sends `Idempotency-Key` may send the same request again
+(after a timeout, a dropped connection) and get the first answer back instead of a second lead or touch.
+
+The key is scoped to the caller and the path. A token caller is named by a hash of the credential it sends, so
+this check needs no database lookup of its own and config/ stays free of the accounts app (a forged credential
+only gets a scope of its own, and its 401). The first request takes the key as a lock (SET NX with an expiry),
+runs, and stores its answer for IDEMPOTENCY_TTL_SECONDS. Then, for the same key:
+- the same method, path (with query) and body: the stored answer, byte for byte, with `Idempotent-Replayed: true`;
+- another request: 422 `idempotency_key_reused`;
+- while the first still runs: 409 `idempotency_key_in_use` (retry later).
+A 5xx or 429 answer is not stored (the key is released, so the client's retry runs); a 4xx is the answer.
+
+The middleware sits after ApiErrorMiddleware: a body too large is refused before it is read here, and an
+exception in a view reaches this middleware already turned into its problem document.
+"""
+
+import base64
+import hashlib
+import json
+import logging
+import re
+import tempfile
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpResponse
+
+from config import problems, shared_store
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+# Printable ASCII without surrounding spaces (HTTP strips those), 1–255 characters.
+KEY_PATTERN = r"^[!-~]([ -~]{0,253}[!-~])?$"
+_KEY = re.compile(KEY_PATTERN)
+# Headers that belong to the answer itself (the rest — rate limits, security headers — are the replay's own).
+_KEPT_HEADERS = ("Content-Type", "Location", "Allow")
+logger = logging.getLogger("config.idempotency")
+
+
+def _not_stored(response) -> bool:
+    return response.streaming or response.status_code >= 500 or response.status_code == 429
+
+
+def _caller(request) -> str | None:
+    credential = request.META.get("HTTP_AUTHORIZATION", "")
+    if credential.lower().startswith("bearer "):
+        return "token:" + hashlib.sha256(credential.encode()).hexdigest()
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    return None
+
+
+def _problem(status: int, detail: str, code: str, retry_after: int | None = None) -> HttpResponse:
+    response = problems.problem_response(status, detail, code)
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+def _replay(record: dict) -> HttpResponse:
+    response = HttpResponse(base64.b64decode(record["body"]), status=record["status"])
+    for name, value in record["headers"].items():
+        response[name] = value
+    response[REPLAYED_HEADER] = "true"
+    return response
+
+
+def _answer_to(record: dict, fingerprint: str) -> HttpResponse:
+    if record["fingerprint"] != fingerprint:
+        detail = f"This {HEADER} was used with another request; send a new key with a new request."
+        return _problem(422, detail, "idempotency_key_reused")
+    if record["state"] == "running":
+        detail = f"A request with this {HEADER} is still running; retry once it has finished."
+        return _problem(409, detail, "idempotency_key_in_use", retry_after=1)
+    return _replay(record)
+
+
+def _hash_body(request, digest) -> None:
+    """Adds the body to the fingerprint. A file upload larger than the in-memory limit (API_UPLOAD_LIMITS) is read
+    once through a spooled temporary file, which the view then reads as the request's stream."""
+    try:
+        digest.update(request.body)
+        return
+    except RequestDataTooBig:
+        pass
+    # Not a context manager: the view reads it after this returns; it closes when the request is collected.
+    spooled = tempfile.SpooledTemporaryFile(max_size=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)  # noqa: SIM115
+    while chunk := request.read(64 * 1024):
+        digest.update(chunk)
+        spooled.write(chunk)
+    spooled.seek(0)
+    request._stream, request._read_started = spooled, False
+
+
+class IdempotencyMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        raw = request.META.get("HTTP_IDEMPOTENCY_KEY")
+        if raw is None or request.method != "POST" or not problems.is_api(request):
+            return self.get_response(request)
+        if not _KEY.match(raw):
+            detail = f"The {HEADER} header must be 1 to 255 printable ASCII characters."
+            return _problem(400, detail, "invalid_idempotency_key")
+        caller = _caller(request)
+        if caller is None:  # nobody to scope the key to; the view refuses the request anyway
+            return self.get_response(request)
+        scope = hashlib.sha256(f"{caller}\n{request.path}\n{raw}".encode()).hexdigest()
+        fingerprint = hashlib.sha256(f"{request.method}\n{request.get_full_path()}\n".encode())
+        _hash_body(request, fingerprint)
+        return self._once(request, shared_store.key("idempotency", scope), fingerprint.hexdigest())
+
+    def _once(self, request, name: str, fingerprint: str):
+        store = shared_store.store()
+        running = json.dumps({"state": "running", "fingerprint": fingerprint, "owner": uuid.uuid4().hex}).encode()
+        try:
+            # Twice: the record seen taken may expire before it is read.
+            for _ in range(2):
+                if store.add(name, running, settings.IDEMPOTENCY_LOCK_SECONDS * 1000):
+                    break
+                existing = store.get(name)
+                if existing is not None:
+                    return _answer_to(json.loads(existing), fingerprint)
+            else:
+                return _answer_to({"state": "running", "fingerprint": fingerprint}, fingerprint)
+        except shared_store.StoreError as exc:
+            # Running the request without its key could do it twice: the client is told to retry instead.
+            logger.warning("Idempotency store unreachable, POST %s refused: %s", request.path, exc)
+            detail = "Idempotency keys cannot be checked right now; retry the request later."
+            return _problem(503, detail, "idempotency_unavailable", retry_after=5)
+        try:
+            response = self.get_response(request)
+        except BaseException:
+            self._settle(store, name, running, fingerprint, None)
+            raise
+        self._settle(store, name, running, fingerprint, response)
+        return response
+
+    @staticmethod
+    def _settle(store, name: str, running: bytes, fingerprint: str, response) -> None:
+        """Stores the answer in place of the lock, or releases the lock when the answer is not to be kept."""
+        if response is None or _not_stored(response):
+            value = None
+        else:
+            headers = {header: response[header] for header in _KEPT_HEADERS if response.has_header(header)}
+            body = base64.b64encode(response.content).decode()
+            record = {"state": "done", "fingerprint": fingerprint, "status": response.status_code}
+            record |= {"headers": headers, "body": body}
+            value = json.dumps(record).encode()
+        try:
+            store.swap(name, running, value, settings.IDEMPOTENCY_TTL_SECONDS * 1000)
+        except shared_store.StoreError as exc:
+            # The work is done: answer it. A retry with this key then finds the lock until it expires.
+            logger.warning("Idempotency store unreachable, answer to %s not kept: %s", name, exc)

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from config.admin import ReadOnlyAdmin
+from leads.imports.models import ImportJob, ImportRow, ImportSource
 from leads.models import Lead, LeadParticipant, LeadScore, LeadScoreChange, OwnerStageCount, ScoringModelVersion
 from leads.services import READ_ONLY_FIELDS
 
@@ -66,3 +67,20 @@ class LeadScoreAdmin(ReadOnlyAdmin):
 @admin.register(LeadScoreChange)
 class LeadScoreChangeAdmin(ReadOnlyAdmin):
     list_display = ["lead", "score_before", "score_after", "grade_after", "cause", "changed_at"]
+
+
+@admin.register(ImportSource)
+class ImportSourceAdmin(ReadOnlyAdmin):
+    list_display = ["name", "updated_at"]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "filename", "dry_run", "status", "rows_done", "rows_total", "created_at"]
+    exclude = ["content"]  # the file itself: megabytes of bytes, not something to read in a form
+
+
+@admin.register(ImportRow)
+class ImportRowAdmin(ReadOnlyAdmin):
+    list_display = ["job", "number", "outcome", "lead", "note"]
+    raw_id_fields = ["job", "lead"]

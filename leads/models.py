@@ -172,10 +172,14 @@ class OwnerStageCount(models.Model):
         return f"{self.owner_id} {self.stage}: {self.n}"
 
 
-# Scoring is its own sub-package; its models register under this app by being imported here.
+# Scoring and imports are sub-packages; their models register under this app by being imported here.
+from leads.imports.models import ImportJob, ImportRow, ImportSource  # noqa: E402
 from leads.scoring.models import LeadScore, LeadScoreChange, ScoringModelVersion  # noqa: E402
 
 __all__ = [
+    "ImportJob",
+    "ImportRow",
+    "ImportSource",
     "Lead",
     "LeadParticipant",
     "LeadScore",

@@ -15,3 +15,7 @@ def lead_scores_refresh_for(lead_ids: list[int]) -> int:
     """Rescores the leads a batch of touches reached: a new touch shows in its lead's score within seconds."""
     scored, _ = lead_scores_refresh(lead_ids=lead_ids, cause="touches")
     return scored
+
+
+# The import job's task lives with the import; imported here so the worker's autodiscovery registers it.
+from leads.imports.tasks import import_job_run_task  # noqa: E402, F401

@@ -344,6 +344,8 @@ def _move_links(model: type[models.Model], kept: models.Model, gone: models.Mode
             _count(moved, name, count)
             _count(moved, f"{name}_already_linked", shared)
         elif not rel.related_model._meta.auto_created:  # an auto M2M table's key is handled with its M2M
+            if not rel.field.db_constraint:
+                continue  # a record of how the row was (the audit trail's copy), not a link to move
             name = rel.get_accessor_name() if not rel.hidden else _hidden_name(rel)
             count, left = _move_fk(rel, kept, gone)
             _count(moved, name, count)

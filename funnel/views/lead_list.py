@@ -19,6 +19,7 @@ from funnel.views.listing import Sort, about, approximate_count, keyset_page
 from leads import selectors as lead_selectors
 from leads.choices import Stage
 from leads.filters import LeadFilter
+from leads.imports.services import may_import
 from leads.models import Lead
 
 PAGE_SIZE = 50
@@ -74,6 +75,7 @@ def lead_list(request):
         "stage_summary": ", ".join(Stage(s).label for s in chosen) if chosen else "Any stage",
         "saved_views": saved_view_list(user=request.user, page=PAGE_NAME),
         "may_reassign": request.user.role in REASSIGNERS or request.user.is_superuser,
+        "may_import": may_import(request.user),
         "here": request.get_full_path(),
     }
     return render(request, "funnel/lead_list.html", context)

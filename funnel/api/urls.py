@@ -15,6 +15,7 @@ from funnel.api import (
 )
 from funnel.attribution.api import CampaignPerformanceView
 from funnel.diagnostic.api import AssessmentViewSet, QuestionnaireView, ResponseViewSet
+from funnel.exports.api import export_paths
 from funnel.insight.api import DigestViewSet, InsightResponseViewSet
 from funnel.meetings.api import JointMeetingViewSet
 from funnel.metrics.api import MetricJobViewSet, MetricViewSet
@@ -57,4 +58,5 @@ urlpatterns = [
     path("routing/people/", routing_views.RoutingPeopleView.as_view(), name="routing-people"),
     path("routing/people/<int:user_id>/", routing_views.RoutingPersonView.as_view(), name="routing-person"),
     path("routing/share/", routing_views.RoutingShareView.as_view(), name="routing-share"),
+    *export_paths(),
 ]

@@ -39,6 +39,7 @@ INSIGHTS = NavItem("Insights", "insights", "chart-column")
 COMPANIES = NavItem("Companies", "company-list", "house")
 CONFIGURATION = NavItem("Configuration", "admin:index", "settings")
 SYSTEM = NavItem("System status", "system-status", "activity")
+AUDIT = NavItem("Audit trail", "audit-log", "clock")
 WHO_TO_CALL = NavItem("Who to call", "directory", "user")
 JOINT_MEETING = NavItem("Joint meeting", "meeting-list", "users")
 TARGETS = NavItem("Target", "target-list", "target")
@@ -87,9 +88,25 @@ NAVIGATION: dict[str, list[NavItem]] = {
     Role.SALES_MANAGER: MANAGER_NAV,
     Role.MARKETING_MANAGER: MANAGER_NAV,
     Role.REVENUE_LEADER: MANAGER_NAV,
-    Role.ADMIN: [DASHBOARD, JOINT_METRICS, LEADS, COMPANIES, DEFINITIONS, RULES, TAXONOMY, CONFIGURATION, SYSTEM],
+    Role.ADMIN: [
+        DASHBOARD,
+        JOINT_METRICS,
+        LEADS,
+        COMPANIES,
+        DEFINITIONS,
+        RULES,
+        TAXONOMY,
+        CONFIGURATION,
+        SYSTEM,
+        AUDIT,
+    ],
     Role.INTEGRATION: [LEADS],
 }
+
+# Administrators issue the integrations' API tokens.
+NAVIGATION[Role.ADMIN] = [*NAVIGATION[Role.ADMIN], NavItem("API tokens", "token-list", "shield-check")]
+# ...and the webhooks that tell other systems about changes, next to them.
+NAVIGATION[Role.ADMIN] = [*NAVIGATION[Role.ADMIN], NavItem("Webhooks", "webhook-list", "send")]
 
 # Sales managers, revenue leaders and administrators record what sales spent (copies: managers share a list).
 EXPENSES = NavItem("Sales expenses", "sales-expenses", "file-text")

@@ -30,6 +30,7 @@ from funnel.views import (
     targets,
     taxonomy,
     team,
+    webhooks,
 )
 
 urlpatterns = [
@@ -44,6 +45,16 @@ urlpatterns = [
     path("away/<int:absence_id>/end/", away.away_end, name="away-end"),
     path("sla/", handoffs.sla_breaches, name="sla-breaches"),
     path("sales-expenses/", expenses.expense_page, name="sales-expenses"),
+    path("system/webhooks/", webhooks.webhook_list, name="webhook-list"),
+    path("system/webhooks/<int:subscription_id>/", webhooks.webhook_detail, name="webhook-detail"),
+    path("system/webhooks/<int:subscription_id>/state/", webhooks.webhook_state, name="webhook-state"),
+    path("system/webhooks/<int:subscription_id>/rotate/", webhooks.webhook_rotate, name="webhook-rotate"),
+    path("system/webhooks/<int:subscription_id>/delete/", webhooks.webhook_delete, name="webhook-delete"),
+    path(
+        "system/webhooks/<int:subscription_id>/deliveries/<int:delivery_id>/redeliver/",
+        webhooks.webhook_redeliver,
+        name="webhook-redeliver",
+    ),
     path("sales-expenses/<int:expense_id>/delete/", expenses.expense_delete, name="sales-expense-delete"),
     path("call-reports/", call_reports.call_report_list, name="call-report-list"),
     path("companies/<int:company_id>/call-report/", call_reports.company_call_report, name="company-call-report"),

@@ -19,12 +19,20 @@ from crm.services.campaigns import campaign_spend_record
 from crm.services.records import company_create
 from funnel.attribution.services import attribution_rebuild
 from funnel.demo_marketing import _touch
-from funnel.demo_metrics_plan import FORWARD, CompanyPlan, LeadPlan, plan_companies, plan_leads
+from funnel.demo_metrics_plan import (
+    FORWARD,
+    CompanyPlan,
+    LeadPlan,
+    lead_rng,
+    plan_companies,
+    plan_leads,
+    slipped_month,
+)
 from funnel.exceptions import TransitionRefused
 from funnel.metrics.choices import PeriodKind
 from funnel.metrics.expenses import sales_expense_record
 from funnel.metrics.models import MetricSnapshot
-from funnel.metrics.periods import period_of, periods_between
+from funnel.metrics.periods import periods_between
 from funnel.metrics.services import metrics_recompute
 from funnel.models import Handoff
 from funnel.services.call_reports import call_report_log
@@ -61,8 +69,7 @@ class Year:
     def __init__(self, users: dict[str, User], now: datetime):
         self.users, self.now, self.rng = users, now, random.Random(SEED + 1)
         self.campaigns = {c.name: c for c in Campaign.objects.all()}
-        last_month = (now.date().replace(day=1) - timedelta(days=1)).replace(day=1)
-        self.slipping = period_of(kind=PeriodKind.MONTH, day=last_month)  # two SDRs off sick, a rep on leave
+        self.slipping = slipped_month(now.date())
         self.sales = Team.objects.get(name="Sales")
         self.purchases = 0
 
@@ -272,7 +279,8 @@ def seed_metric_year(users: dict[str, User]) -> list[str]:
     plans = plan_leads(rng, companies, _windows(), now, LEADS)
     leads = [(plan, _capture(plan, year)) for plan in plans]
     _touches(leads, year)
-    for plan, lead in leads:
+    for index, (plan, lead) in enumerate(leads):
+        year.rng = lead_rng(index)
         _live(plan, lead, year)
     _expenses(users["sam"], year.sales, now, rng)
     _spend_this_month(users["mia"], now.date())

@@ -16,6 +16,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from crm.choices import Segment
+from funnel.metrics.choices import PeriodKind
+from funnel.metrics.periods import Period, period_of
 
 # The year's sources: campaign name and weight (how many leads it brings while it runs). None = sales-sourced.
 # The Berlin summit is left to the marketing story (its return is the number that story quotes).
@@ -31,10 +33,12 @@ SOURCES = [
     ("LogiMAT trade show", 25),
     (None, 4),
 ]
+SEED_WALK = 2027  # the walk's draws, apart from the plan's
 NO_CUSTOMER = "LinkedIn awareness ads"  # its leads never buy: the marketing story's "never pays back"
 # Campaigns that may touch a lead besides its source (never the two whose returns the marketing story quotes).
 INFLUENCERS = ["Monthly newsletter", "Warehouse ROI guide", "Spring product webinar", "Q4 paid search"]
 FORWARD = ["interest", "consideration", "intent", "evaluation", "purchase"]
+YEAR_DAYS = 360  # the first lead arrives this many days before the start of today
 
 
 @dataclass(frozen=True)
@@ -172,9 +176,9 @@ def plan_leads(
 ) -> list[LeadPlan]:
     """`count` leads arriving over the last year, more of them lately (marketing grew), oldest first."""
     plans, used = [], set()
-    first_day = now - timedelta(days=360)
+    first_day = now - timedelta(days=YEAR_DAYS)
     for _ in range(count):
-        days = 357 * rng.random() ** 0.9  # a little more lately: marketing grew
+        days = (YEAR_DAYS - 3) * rng.random() ** 0.9  # a little more lately: marketing grew
         created = (first_day + timedelta(days=days)).replace(minute=rng.randrange(60), second=0, microsecond=0)
         created = created.replace(hour=rng.choice([8, 9, 10, 11, 13, 14, 15, 16]))
         source = _weighted(rng, _running(windows, created.date()))
@@ -198,3 +202,17 @@ def plan_leads(
         influencers = rng.sample(pool, k=rng.choice([0, 1, 1, 2])) if source != NO_CUSTOMER else []
         plans.append(LeadPlan(company, first, last, source, created, value, margin, facts, reach, lags, influencers))
     return sorted(plans, key=lambda plan: plan.created)
+
+
+def slipped_month(today: date) -> Period:
+    """The month the SLAs slipped (two SDRs off sick, a rep on leave): the month before last. Not last month:
+    on the first days of a month, last month holds the funnel story's handoffs of the last five weeks
+    (funnel.demo, all answered in time), and they outvoted the slip on some dates."""
+    last_month = period_of(kind=PeriodKind.MONTH, day=today.replace(day=1) - timedelta(days=1))
+    return period_of(kind=PeriodKind.MONTH, day=last_month.start - timedelta(days=1))
+
+
+def lead_rng(index: int) -> random.Random:
+    """The draws of one lead's walk, its own: a lead whose walk takes another turn on another date (a handoff
+    answered after a weekend, a score a point under the bar) must not reshuffle every later lead's year."""
+    return random.Random(f"{SEED_WALK}-{index}")

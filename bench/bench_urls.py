@@ -2,11 +2,12 @@
 
 from django.urls import include, path
 
-from bench.views import BareLeadListView, HelloView
+from bench.views import BareLeadListView, BareTransitionView, HelloView
 
 urlpatterns = [
     path("bench/hello/", HelloView.as_view()),
     path("bench/bare-leads/", BareLeadListView.as_view()),
+    path("bench/bare-leads/<int:pk>/transition/", BareTransitionView.as_view()),
     path("", include("config.urls")),
 ]
 

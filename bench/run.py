@@ -257,42 +257,60 @@ def measure_reads(base: str, data: dict, args: argparse.Namespace) -> list[repor
     return rows
 
 
-def measure_transitions(base: str, data: dict, args: argparse.Namespace, workdir: Path) -> report.Measured:
-    key, label, path = "transition", "Transition awareness → interest", "POST /api/v1/leads/{id}/transition/"
+MOVES = [
+    ("transition", "Transition awareness → interest", "POST /api/v1/leads/{id}/transition/", "/api/v1/leads/"),
+    (
+        "bare-transition",
+        "Bare DRF move: the same writes, no rules",
+        "POST /bench/bare-leads/{id}/transition/",
+        "/bench/bare-leads/",
+    ),
+]
+
+
+def measure_transitions(base: str, data: dict, args: argparse.Namespace, workdir: Path) -> list[report.Measured]:
+    """The product's moves and the bare endpoint's, alternating run by run on disjoint leads, so both meet the
+    same machine; each gets a 2 s warm-up first."""
     ids = list(data["movable"])
-    if len(ids) < 2 + args.runs:
-        return report.Measured(key, label, path, None, None, f"only {len(ids)} awareness leads pass the rules")
+    share = len(ids) // (2 * (args.runs + 1))  # per kind: a warm-up slice, then one slice per run
+    if share < 2:
+        return [
+            report.Measured(k, label, path, None, None, f"only {len(ids)} movable leads") for k, label, path, _ in MOVES
+        ]
     body = json.dumps({"to_stage": "interest"}).encode()
-    status, reply = request(f"{base}/api/v1/leads/{ids.pop(0)}/transition/", data["token"], body)
-    if not 200 <= status < 300:
-        return report.Measured(key, label, path, None, None, f"HTTP {status} {reply[:200].decode(errors='replace')}")
-    share = len(ids) // (args.runs + 1)  # a warm-up slice, then one slice per run: no lead is posted twice
-    slices = [ids[i * share : (i + 1) * share] for i in range(args.runs + 1)]
-    runs = []
-    for number, chunk in enumerate(slices):
-        script = wrk.transition_script(
-            workdir / f"transition{number}.lua",
-            token=data["token"],
-            ids=chunk,
-            to_stage="interest",
-            threads=args.threads,
-        )
-        seconds = 2 if number == 0 else args.seconds
-        result = wrk.run(
-            f"{base}/",
-            token=data["token"],
-            seconds=seconds,
-            connections=args.connections,
-            threads=args.threads,
-            script=script,
-        )
-        if number:
-            runs.append(result)
-    loaded = wrk.Summary(runs)
-    print(f"{label}: {loaded.rps:,.0f} successful/s, p99 {loaded.p99:.1f} ms, {loaded.failed} failed", flush=True)
-    if loaded.requests > share * args.runs:
-        print(f"  note: more requests than prepared leads ({share:,} per run); raise --movable", flush=True)
-    return report.Measured(key, label, path, loaded, None)
+    runs: dict[str, list] = {key: [] for key, *_ in MOVES}
+    failures: dict[str, str] = {}
+    for key, _, _, prefix in MOVES:
+        status, reply = request(f"{base}{prefix}{ids.pop()}/transition/", data["token"], body)
+        if not 200 <= status < 300:
+            failures[key] = f"HTTP {status} {reply[:200].decode(errors='replace')}"
+    for number in range(args.runs + 1):
+        for kind, (key, _, _, prefix) in enumerate(MOVES):
+            if key in failures:
+                continue
+            chunk = ids[(2 * number + kind) * share : (2 * number + kind + 1) * share]
+            script = wrk.transition_script(
+                workdir / f"{key}{number}.lua", token=data["token"], ids=chunk, to_stage="interest",
+                threads=args.threads, prefix=prefix,
+            )  # fmt: skip
+            seconds = 2 if number == 0 else args.seconds
+            result = wrk.run(
+                f"{base}/", token=data["token"], seconds=seconds, connections=args.connections,
+                threads=args.threads, script=script,
+            )  # fmt: skip
+            if number:
+                runs[key].append(result)
+    measured = []
+    for key, label, path, _ in MOVES:
+        if key in failures:
+            measured.append(report.Measured(key, label, path, None, None, failures[key]))
+            continue
+        loaded = wrk.Summary(runs[key])
+        print(f"{label}: {loaded.rps:,.0f} successful/s, p99 {loaded.p99:.1f} ms, {loaded.failed} failed", flush=True)
+        if loaded.requests > share * args.runs:
+            print(f"  note: more requests than prepared leads ({share:,} per run); raise --movable", flush=True)
+        measured.append(report.Measured(key, label, path, loaded, None))
+    return measured
 
 
 def clear_broker_queue(env: dict) -> None:
@@ -339,7 +357,7 @@ def main() -> None:
         print(f"gunicorn up on {base} ({data['leads']:,} leads); measuring …", flush=True)
         rows = measure_reads(base, data, args)
         if not args.skip_transitions:
-            rows.append(measure_transitions(base, data, args, workdir))
+            rows.extend(measure_transitions(base, data, args, workdir))
     finally:
         server.terminate()
         server.wait(timeout=30)

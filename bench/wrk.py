@@ -32,7 +32,7 @@ end
 function request()
     local id = ids[(position %% #ids) + 1]
     position = position + step
-    return wrk.format(nil, "/api/v1/leads/" .. id .. "/transition/")
+    return wrk.format(nil, "%(prefix)s" .. id .. "/transition/")
 end
 """
 
@@ -114,7 +114,11 @@ def run(
     return parse(result.stdout)
 
 
-def transition_script(path: Path, *, token: str, ids: list[int], to_stage: str, threads: int) -> Path:
+def transition_script(
+    path: Path, *, token: str, ids: list[int], to_stage: str, threads: int, prefix: str = "/api/v1/leads/"
+) -> Path:
+    """`prefix` + id + "/transition/" is each request's path (the bench's bare endpoint has its own prefix)."""
     values = {"token": token, "ids": ",".join(map(str, ids)), "to_stage": to_stage, "threads": threads}
+    values["prefix"] = prefix
     path.write_text(TRANSITION_LUA % values)
     return path

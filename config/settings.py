@@ -3,6 +3,7 @@
 See .env.example for every variable, its meaning and its default.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -34,12 +35,16 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "axes",
     "accounts",
     "integrations",
     "crm",
     "leads",
     "funnel",
     "audit",
+    # The audit trail's triggers (audit/): pgtrigger installs them through migrations, pghistory writes events.
+    "pgtrigger",
+    "pghistory",
 ]
 
 MIDDLEWARE = [
@@ -49,11 +54,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit.middleware.AuditContextMiddleware",
     "accounts.middleware.TeamTimezoneMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.ApiErrorMiddleware",
+    # After ApiErrorMiddleware: what they see of a view's answer is already its final problem document.
+    "config.throttling.RateLimitHeadersMiddleware",
+    "config.idempotency.IdempotencyMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the login page's lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -98,6 +109,8 @@ DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# django-axes first: it refuses a locked-out username or address before a password is even checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -157,6 +170,15 @@ CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = TIME_ZONE
 
+# The audit trail (audit/) records who changed what: requests that may write carry their user (and API token)
+# into PostgreSQL; reads skip it, as they change nothing tracked.
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+# Event tables copy the tracked columns, not their forms' details: a new choice or help text on a tracked field
+# needs no audit migration.
+PGHISTORY_EXCLUDE_FIELD_KWARGS = {
+    "django.db.models.Field": ["choices", "help_text", "validators", "default", "blank", "verbose_name"]
+}
+
 # Working hours (of the receiving team's calendar) to accept or reject a handoff when no rule sets an SLA:
 # 16 = two working days, the usual 24–48 h MQL window without counting nights and weekends.
 FUNNEL_DEFAULT_ACCEPT_HOURS = env.env_int("FUNNEL_DEFAULT_ACCEPT_HOURS", 16, minimum=1)
@@ -180,6 +202,43 @@ DEFAULT_FROM_EMAIL = env.env_str("DEFAULT_FROM_EMAIL", "crm@localhost")
 # The site's address as people reach it, for links in e-mails.
 SITE_URL = env.env_url("SITE_URL", schemes=("http", "https"), default="http://127.0.0.1:8000")
 
+# Webhooks go to public addresses only; private, loopback and link-local targets need their network listed here
+# (CIDRs, e.g. "10.20.0.0/16,127.0.0.1/32"). Checked when a subscription is saved and again at every connect.
+WEBHOOK_ALLOWED_NETWORKS = env.env_networks("WEBHOOK_ALLOWED_NETWORKS")
+WEBHOOK_TIMEOUT_SECONDS = env.env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+# Tries per delivery (backoff 30 s doubling, ±20 % jitter: 8 tries span about an hour), and failed tries in a
+# row after which a subscription is disabled and its owner told.
+WEBHOOK_MAX_ATTEMPTS = env.env_int("WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
+WEBHOOK_DISABLE_AFTER_FAILURES = env.env_int("WEBHOOK_DISABLE_AFTER_FAILURES", 20, minimum=1)
+
+# The API's edge (config/throttling.py, config/idempotency.py) counts and locks in Redis (REDIS_URL), else in
+# each process's memory; every key starts with this prefix.
+SHARED_STORE_PREFIX = "crm"
+# Requests per window ("600/min"; s, min, h, day) per logged-in person, per API token, per anonymous address.
+API_RATE_LIMIT_USER = env.env_rate("API_RATE_LIMIT_USER", "600/min")
+API_RATE_LIMIT_TOKEN = env.env_rate("API_RATE_LIMIT_TOKEN", "1200/min")
+API_RATE_LIMIT_ANON = env.env_rate("API_RATE_LIMIT_ANON", "60/min")
+# Reverse proxies in front of the server that append to X-Forwarded-For; 0 trusts REMOTE_ADDR only (a client
+# writes X-Forwarded-For as it likes). Rate limits and log-in lockouts count per address with it.
+TRUSTED_PROXY_COUNT = env.env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+# An Idempotency-Key's answer is kept this long; the key is locked at most IDEMPOTENCY_LOCK_SECONDS while its
+# first request runs (longer than gunicorn's 30 s worker timeout, so a live request never loses it).
+IDEMPOTENCY_TTL_SECONDS = env.env_int("IDEMPOTENCY_TTL_SECONDS", 24 * 3600, minimum=1)
+IDEMPOTENCY_LOCK_SECONDS = env.env_int("IDEMPOTENCY_LOCK_SECONDS", 60, minimum=1)
+
+# Log-in attempts (django-axes, failures kept in its database tables): LOGIN_FAILURE_LIMIT failures lock the
+# username, and separately the address, for LOGIN_LOCKOUT_MINUTES; a successful log-in clears the failures.
+AXES_FAILURE_LIMIT = env.env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env.env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "config.throttling.client_address"
+AXES_LOCKOUT_CALLABLE = "accounts.views.login_locked_out"
+AXES_VERBOSE = False
+
+# Endpoints that take files, with the largest request each accepts (the file plus a little for the form).
+API_UPLOAD_LIMITS = {"/api/v1/imports/": 51 * 1024 * 1024}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiTokenAuthentication",
@@ -194,6 +253,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "config.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "config.problems.problem_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "config.throttling.TokenRateThrottle",
+        "config.throttling.UserRateThrottle",
+        "config.throttling.AnonRateThrottle",
+    ],
     # The API speaks JSON only: another body type is a 415, not a second way to spell the same input.
     "DEFAULT_PARSER_CLASSES": ["config.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]

@@ -10,6 +10,8 @@ api_v1 = [
     path("", include("crm.api.urls")),
     path("", include("leads.api.urls")),
     path("", include("funnel.api.urls")),
+    path("", include("audit.api.urls")),
+    path("", include("integrations.api.urls")),
 ]
 
 urlpatterns = [
@@ -22,6 +24,8 @@ urlpatterns = [
     re_path(r"^api/", api_not_found),
     path("", include("accounts.urls")),
     path("", include("funnel.urls")),
+    path("", include("leads.imports.urls")),
+    path("", include("audit.urls")),
 ]
 
 handler400 = "config.problems.bad_request"

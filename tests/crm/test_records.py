@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from accounts.choices import TokenScope
 from crm.models import (
     AccountReview,
     ActionItem,
@@ -165,11 +164,11 @@ def test_an_owner_is_an_active_person(people, api):
 
 
 def test_an_integration_token_writes_with_the_write_scope_only(people, token_client_for):
-    writer = token_client_for(people["integration"], scopes=[TokenScope.WRITE])
+    writer = token_client_for(people["integration"], scopes=["companies:write"])
     made = writer.post(COMPANIES, {"name": "Acme", "domain": "acme.com"}, format="json")
     assert made.status_code == 201
     assert writer.get(COMPANIES).status_code == 403  # may write, may not read: refused, not a 500
-    reader = token_client_for(people["integration"], scopes=[TokenScope.READ])
+    reader = token_client_for(people["integration"], scopes=["companies:read"])
     assert reader.post(COMPANIES, {"name": "Other"}, format="json").status_code == 403
     assert reader.get(COMPANIES).json()["results"][0]["domain"] == "acme.com"
     assert Company.objects.count() == 1

@@ -333,6 +333,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--movable", type=int, default=60_000, help="awareness leads prepared for transitions")
     parser.add_argument("--any-database", action="store_true", help="allow a database not named *bench*")
     parser.add_argument("--skip-transitions", action="store_true", help="leave the data unchanged")
+    parser.add_argument("--transitions-only", action="store_true", help="measure only the moves (and the bare move)")
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "RESULTS.md")
     return parser.parse_args()
 
@@ -355,7 +356,7 @@ def main() -> None:
     try:
         wait_healthy(base, server, log)
         print(f"gunicorn up on {base} ({data['leads']:,} leads); measuring …", flush=True)
-        rows = measure_reads(base, data, args)
+        rows = [] if args.transitions_only else measure_reads(base, data, args)
         if not args.skip_transitions:
             rows.extend(measure_transitions(base, data, args, workdir))
     finally:

@@ -12,6 +12,7 @@ BARE_FIELDS = ["id", "first_name", "last_name", "email", "stage", "score", "crea
 
 
 class HelloView(APIView):
+    scope_resource = "users"  # any resource: a token with every scope is what the bench sends
     def get(self, request):
         return Response({"hello": "world"})
 
@@ -26,6 +27,7 @@ class BareLeadListView(ListAPIView):
     """The newest 50 leads, a few columns, no joins: ORDER BY id DESC LIMIT 50 over the same table."""
 
     serializer_class = BareLeadSerializer
+    scope_resource = "leads"
     pagination_class = None
     filter_backends = []
 
@@ -37,6 +39,8 @@ class BareTransitionView(APIView):
     """The writes of a move without its rules: lock the lead, write its stage, the history row, the stage spans
     and the outbox message — what `lead_transition` writes when no rule applies, routing keeps the owner and no
     handoff opens. The transition benchmark's floor (issue 12: the product's moves at least half as many a second)."""
+
+    scope_resource = "leads"
 
     def post(self, request, pk: int):
         from django.db import transaction

@@ -6,7 +6,7 @@ process that answers 200 at once:
 
 (a) end to end: `--deliveries` events written in one transaction (one outbox message); the clock starts at
     commit and stops when the receiver holds every request and every delivery is marked succeeded. The real
-    relay (`manage.py outbox_relay`) publishes, a real Celery worker (threads pool, `--concurrency`) fans out
+    relay (`manage.py outbox_relay`) publishes, a real Celery worker (`--pool`, `--concurrency`) fans out
     and sends, against Redis (BENCH_REDIS_URL or redis://127.0.0.1:6379/11);
 (b) the floor of the code path: the same number of deliveries sent one after another in this process
     (`webhook_delivery_attempt`: claim, sign, POST, log), no broker.
@@ -109,7 +109,7 @@ def end_to_end(args, env: dict, counter: Counter) -> float:
 
     relay = subprocess.Popen([str(PYTHON), "manage.py", "outbox_relay", "--idle-seconds", "1"], cwd=ROOT, env=env)
     worker = subprocess.Popen(
-        [str(CELERY), "-A", "config", "worker", "--pool", "threads", "--concurrency", str(args.concurrency),
+        [str(CELERY), "-A", "config", "worker", "--pool", args.pool, "--concurrency", str(args.concurrency),
          "-l", "WARNING", "--without-mingle", "--without-gossip", "--without-heartbeat"],
         cwd=ROOT, env=env,
     )  # fmt: skip
@@ -153,6 +153,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--deliveries", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--pool", choices=["threads", "prefork"], default="prefork")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE)
@@ -186,7 +187,7 @@ def main() -> None:
     print(f"load average at start {load:.2f}; {args.deliveries} deliveries per run, {checked} signatures checked")
     runs = " / ".join(f"{s:.2f}" for s in end)
     rate = args.deliveries / median
-    print(f"end to end (relay + worker, threads x{args.concurrency}): {runs} s → median {rate:.0f} deliveries/s")
+    print(f"end to end (relay + worker, {args.pool} x{args.concurrency}): {runs} s → median {rate:.0f} deliveries/s")
     runs = " / ".join(f"{s:.2f}" for s in floor)
     print(f"in process, one after another: {runs} s → median {args.deliveries / median_floor:.0f} deliveries/s")
 

@@ -13,6 +13,7 @@ BARE_FIELDS = ["id", "first_name", "last_name", "email", "stage", "score", "crea
 
 class HelloView(APIView):
     scope_resource = "users"  # any resource: a token with every scope is what the bench sends
+
     def get(self, request):
         return Response({"hello": "world"})
 

@@ -1,7 +1,7 @@
 """Webhook events the funnel raises, each written with the change that caused it (see integrations.webhooks)."""
 
 from integrations.choices import EventType
-from integrations.webhooks.events import webhook_event_emit, webhook_events_emit
+from integrations.webhooks.events import webhook_event_emit, webhook_events_emit, webhook_listened
 from leads.events import _iso, lead_part
 
 
@@ -36,18 +36,21 @@ def handoff_part(handoff) -> dict:
 
 
 def lead_created(lead) -> None:
-    webhook_event_emit(type=EventType.LEAD_CREATED, data={"lead": lead_part(lead)})
+    if webhook_listened(EventType.LEAD_CREATED):
+        webhook_event_emit(type=EventType.LEAD_CREATED, data={"lead": lead_part(lead)})
 
 
 def lead_transitioned(lead, transition, handoff) -> None:
-    webhook_event_emit(
-        type=EventType.LEAD_TRANSITIONED, data={"lead": lead_part(lead), "transition": transition_part(transition)}
-    )
+    if webhook_listened(EventType.LEAD_TRANSITIONED):
+        data = {"lead": lead_part(lead), "transition": transition_part(transition)}
+        webhook_event_emit(type=EventType.LEAD_TRANSITIONED, data=data)
     if handoff is not None:
         handoff_changed(EventType.HANDOFF_CREATED, handoff)
 
 
 def sla_breached(breach) -> None:
+    if not webhook_listened(EventType.SLA_BREACHED):
+        return  # the payload reads the handoff and its lead: not for nobody
     handoff = breach.handoff
     part = {"id": breach.pk, "handoff": handoff.pk, "kind": breach.kind, "due_at": _iso(breach.due_at)}
     data = {"breach": part, "handoff": handoff_part(handoff), "lead": lead_part(handoff.lead)}
@@ -67,6 +70,8 @@ def definition_activated(version) -> None:
 
 def leads_reassigned(rows: list[dict], *, to_owner, actor, reason: str, at) -> None:
     """One event per lead, as for a move; one insert for them all."""
+    if not webhook_listened(EventType.LEAD_REASSIGNED):
+        return
     datas = [
         {
             "reassignment": {
@@ -94,4 +99,6 @@ def metrics_recomputed(job) -> None:
 
 
 def handoff_changed(type: str, handoff) -> None:
+    if not webhook_listened(type):
+        return  # the payload reads the handoff's lead: not for nobody
     webhook_event_emit(type=type, data={"handoff": handoff_part(handoff), "lead": lead_part(handoff.lead)})

@@ -2,7 +2,6 @@
 Celery after commit by the relay (`manage.py outbox_relay`, woken by the NOTIFY the insert trigger sends at
 commit) and by a sweep each minute, so a request never talks to the broker and a broker outage loses nothing."""
 
-import logging
 from functools import partial
 
 from celery import current_app
@@ -12,8 +11,6 @@ from django.utils import timezone
 from kombu.exceptions import KombuError
 
 from integrations.models import OutboxMessage
-
-log = logging.getLogger(__name__)
 
 
 class BrokerUnavailable(Exception):
@@ -89,10 +86,3 @@ def outbox_prune(*, older_than_days: int = 7) -> int:
     cutoff = timezone.now() - timezone.timedelta(days=older_than_days)
     deleted, _ = OutboxMessage.objects.filter(published_at__lt=cutoff).delete()
     return deleted
-
-
-def outbox_backlog() -> dict:
-    """How many messages wait and since when: the system status page and /healthz's caller read it."""
-    oldest = OutboxMessage.objects.filter(published_at__isnull=True).order_by("id").values("created_at").first()
-    count = OutboxMessage.objects.filter(published_at__isnull=True).count()
-    return {"pending": count, "oldest_at": oldest["created_at"] if oldest else None}

@@ -45,6 +45,11 @@ def listened_types_forget() -> None:
     _listened = (0.0, frozenset())
 
 
+def webhook_listened(type: str) -> bool:
+    """Whether any active subscription hears `type`: callers skip building a payload nobody will receive."""
+    return type in _listened_types()
+
+
 def _listened_types() -> frozenset[str]:
     global _listened
     read_at, types = _listened

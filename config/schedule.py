@@ -54,6 +54,12 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute="*/10"),
         "options": {"expires": 540},
     },
+    "metrics-stale": {
+        # A closed period a late change reached (a back-dated spend line, a cohort settled by today's move).
+        "task": "funnel.tasks.metrics_recompute_stale",
+        "schedule": crontab(minute="5-59/10"),
+        "options": {"expires": 540},
+    },
     "metrics-closed": {
         # Yesterday, last week, month and quarter once closed: late moves land and their cohorts keep maturing.
         "task": "funnel.tasks.metrics_recompute_closed",

@@ -20,6 +20,7 @@ from funnel.models import (
     JointMeeting,
     LeadDefinition,
     LeadDefinitionVersion,
+    MetricInvalidation,
     MetricJob,
     MetricSnapshot,
     MetricValue,
@@ -246,6 +247,13 @@ class MetricSnapshotAdmin(ReadOnlyAdmin):
 class MetricValueAdmin(ReadOnlyAdmin):
     list_display = ["snapshot", "metric", "stage", "to_stage", "dimension", "dimension_value", "value"]
     show_full_result_count = False
+
+
+@admin.register(MetricInvalidation)
+class MetricInvalidationAdmin(ReadOnlyAdmin):
+    """Written by the invalidation task after a late change; the snapshot is stale while it is newer."""
+
+    list_display = ["period_kind", "period_start", "changed_at", "cause"]
 
 
 @admin.register(MetricJob)

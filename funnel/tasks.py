@@ -8,6 +8,7 @@ from funnel.attribution import services as attribution
 from funnel.attribution import weights
 from funnel.diagnostic import services as diagnostic
 from funnel.insight import services as insight
+from funnel.metrics import invalidation
 from funnel.metrics import services as metrics
 from funnel.routing import absences
 from funnel.routing import services as routing
@@ -108,6 +109,18 @@ def metrics_job_run(job_id: int) -> str:
 @shared_task(name="funnel.tasks.metrics_recompute_current", time_limit=900)
 def metrics_recompute_current() -> list[int]:
     return [job.pk for job in metrics.metrics_recompute_current()]
+
+
+@shared_task(name="funnel.tasks.metrics_invalidate")
+def metrics_invalidate(days: list[str], cause: str, lead_ids: list[int] | None = None) -> int:
+    return invalidation.metrics_invalidate(
+        days=[date.fromisoformat(day) for day in days], cause=cause, lead_ids=lead_ids or []
+    )
+
+
+@shared_task(name="funnel.tasks.metrics_recompute_stale", time_limit=1800)
+def metrics_recompute_stale() -> list[int]:
+    return [job.pk for job in metrics.metrics_recompute_stale()]
 
 
 @shared_task(name="funnel.tasks.metrics_recompute_closed", time_limit=3600)

@@ -17,6 +17,7 @@ from accounts.models import User
 from config.validation import utc_datetime
 from crm.choices import TouchKind
 from crm.models import Campaign, Touch
+from integrations.metric_changes import local_day, metric_days_changed
 from integrations.outbox import outbox_emit
 from leads.exceptions import NotAllowed
 from leads.selectors import lead_list
@@ -130,6 +131,11 @@ def touches_record(*, user: User, items: list, all_or_nothing: bool = False) -> 
         if batch.lead_ids:
             lead_ids = sorted(batch.lead_ids)
             outbox_emit(task="leads.tasks.lead_scores_refresh", lead_ids=lead_ids)
+            today = timezone.localdate()
+            back_dated = [rows[i] for i in batch.created if local_day(rows[i][3]) < today]
+            if back_dated:  # closed periods' influenced revenue and touch counts change
+                late_leads = {row[0] for row in back_dated}
+                metric_days_changed(moments=[row[3] for row in back_dated], cause="touches", lead_ids=late_leads)
     return batch
 
 

@@ -21,6 +21,7 @@ from crm.exceptions import NotAllowed, WrongStatus
 from crm.models import Campaign, CampaignPreview, CampaignSpend
 from crm.models.campaigns import MAX_AMOUNT
 from integrations.choices import EventType
+from integrations.metric_changes import metric_days_changed
 from integrations.webhooks.events import webhook_event_emit
 
 RUNNERS = frozenset({Role.MARKETER, Role.MARKETING_MANAGER, Role.REVENUE_LEADER, Role.ADMIN})
@@ -124,6 +125,7 @@ def campaign_spend_record(
         errors = _spend_problems(campaign, spent_on, amount, currency or campaign.currency)
         if errors:
             raise ValidationError(errors)
+        metric_days_changed(moments=[spent_on], cause="campaign spend")
         return CampaignSpend.objects.create(
             campaign=campaign,
             spent_on=spent_on,
@@ -156,6 +158,7 @@ def campaign_spend_delete(*, user: User, spend_id: int) -> None:
         if not may_run(user, spend.campaign) and spend.recorded_by_id != user.pk:
             raise NotAllowed("A spend line is removed by whoever recorded it or may change the campaign.")
         spend.delete()
+        metric_days_changed(moments=[spend.spent_on], cause="campaign spend removed")
 
 
 def _move(campaign: Campaign, to: str, allowed_from: tuple[str, ...]) -> None:

@@ -8,6 +8,7 @@ from django.db.models import Min
 from crm.models import Touch
 from funnel.attribution import weights
 from funnel.attribution.models import AttributionCredit, Purchase
+from funnel.metrics.invalidation import days_changed
 from funnel.models import Transition
 from integrations.outbox import outbox_emit
 from leads.models import Lead
@@ -43,6 +44,7 @@ def purchase_attribute(*, purchase_id: int) -> int:
     Returns how many credit rows it holds."""
     with transaction.atomic():
         purchase = Purchase.objects.select_for_update().get(pk=purchase_id)
+        before = _credit_set(purchase)
         AttributionCredit.objects.filter(purchase=purchase).delete()
         if not purchase.revenue:
             return 0
@@ -68,7 +70,15 @@ def purchase_attribute(*, purchase_id: int) -> int:
                 for touch_id, share in shares.items()
             ]
         AttributionCredit.objects.bulk_create(credits)
+        if _credit_set(purchase) != before:  # a late touch re-credited it: its period's return on spend moved
+            days_changed(moments=[purchase.purchased_at], cause="attribution")
         return len(credits)
+
+
+def _credit_set(purchase: Purchase) -> set[tuple]:
+    return set(
+        AttributionCredit.objects.filter(purchase=purchase).values_list("model", "touch_id", "revenue", "gross_margin")
+    )
 
 
 def attribution_rebuild() -> int:

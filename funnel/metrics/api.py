@@ -28,12 +28,19 @@ class MetricValueSerializer(serializers.ModelSerializer):
     history_through_at = serializers.DateTimeField(
         source="snapshot.history_through_at", allow_null=True, help_text="The newest transition the number includes."
     )
+    changed_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="Set when a change dated in this closed period arrived after the number was computed: it is "
+        "recomputed within ten minutes.",
+    )
 
     class Meta:
         model = MetricValue
         fields = ["id", "period_kind", "period_start", "period_end", "metric", "stage", "to_stage", "dimension"]
         fields += ["dimension_value", "value", "numerator", "denominator", "detail", "computed_at"]
-        fields += ["history_through_at"]
+        fields += ["history_through_at", "changed_at"]
         read_only_fields = fields
 
 

@@ -10,7 +10,6 @@ import time
 from collections.abc import Callable
 
 from django.db import connection, transaction
-from django.utils import timezone
 
 from funnel.metrics.models import MetricSnapshot, MetricValue
 from funnel.metrics.periods import Period
@@ -24,9 +23,13 @@ def snapshot_compute(*, period: Period, families: list[Family]) -> MetricSnapsho
     started = time.monotonic()
     outermost = not connection.in_atomic_block
     with transaction.atomic():
-        if outermost:  # every family reads the same database state, whatever commits meanwhile
-            with connection.cursor() as cursor:
+        with connection.cursor() as cursor:
+            if outermost:  # every family reads the same database state, whatever commits meanwhile
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            # The data is as of this first read: a change marked (funnel.metrics.invalidation) at or after it
+            # may be missing from the snapshot, one marked before is in it.
+            cursor.execute("SELECT statement_timestamp()")
+            (read_at,) = cursor.fetchone()
         snapshot, _ = MetricSnapshot.objects.get_or_create(
             period_kind=period.kind, period_start=period.start, defaults={"period_end": period.end}
         )
@@ -36,7 +39,7 @@ def snapshot_compute(*, period: Period, families: list[Family]) -> MetricSnapsho
         with connection.cursor() as cursor:
             for family in families:
                 family(cursor, period, snapshot.pk)
-        snapshot.computed_at = timezone.now()
+        snapshot.computed_at = read_at
         snapshot.history_through_id = newest["id"] if newest else None
         snapshot.history_through_at = newest["occurred_at"] if newest else None
         snapshot.duration_ms = int((time.monotonic() - started) * 1000)

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from funnel.metrics.choices import Dimension, PeriodKind
+from funnel.metrics.invalidation import late_change
 from funnel.metrics.models import MetricSnapshot, MetricValue
 from funnel.metrics.periods import Period, period_of
 from leads.choices import FUNNEL_STAGES
@@ -63,6 +64,11 @@ class Dashboard:
     def computed_at(self) -> datetime | None:
         return self.snapshot.computed_at if self.snapshot else None
 
+    @property
+    def changed_at(self) -> datetime | None:
+        """When a late change reached the period after its snapshot was read (None: up to date)."""
+        return getattr(self.snapshot, "changed_at", None)
+
 
 def slice_from(params: dict) -> Slice:
     """The slice named by the query (`team=3`, `segment=smb`…); more than one is refused by name."""
@@ -110,7 +116,9 @@ def dashboard_read(*, period: Period, slice: Slice = Slice()) -> Dashboard:
     periods = recent_periods(period, TREND_PERIODS)
     snapshots = {
         s.period_start: s
-        for s in MetricSnapshot.objects.filter(period_kind=period.kind, period_start__in=[p.start for p in periods])
+        for s in MetricSnapshot.objects.filter(
+            period_kind=period.kind, period_start__in=[p.start for p in periods]
+        ).annotate(changed_at=late_change())
     }
     snapshot = snapshots.get(period.start)
     wanted = Q(snapshot=snapshot) | Q(snapshot__in=list(snapshots.values()), metric__in=TREND_METRICS)

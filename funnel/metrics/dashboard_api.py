@@ -53,6 +53,7 @@ def dashboard_payload(data: board.Dashboard) -> dict:
         "dimension_value": data.slice.value,
         "computed_at": snapshot.computed_at if snapshot else None,
         "history_through_id": snapshot.history_through_id if snapshot else None,
+        "changed_at": data.changed_at,
         "numbers": _numbers(data.numbers),
         "trend": [{"period_start": p.start, "numbers": _numbers(n)} for p, n in data.trend],
     }
@@ -61,7 +62,9 @@ def dashboard_payload(data: board.Dashboard) -> dict:
 @reads_from_replica
 class DashboardView(APIView):
     """One period's joint metrics for the whole company or one slice (team, segment, campaign or channel — one
-    at a time), with the trend of the periods before it. `computed_at` null: the period is not computed yet."""
+    at a time), with the trend of the periods before it. `computed_at` null: the period is not computed yet;
+    `changed_at` set: a change dated in this closed period arrived after it was computed, and the schedule
+    recomputes it within ten minutes."""
 
     scope_resource = "metrics"
 

@@ -16,6 +16,7 @@ from accounts.selectors import managed_team_sql
 from config.errors import NotAllowed
 from config.validation import MAX_UTC_OFFSET, NUL
 from crm.models.campaigns import MAX_AMOUNT
+from funnel.metrics.invalidation import days_changed
 from funnel.metrics.models import SalesExpense
 
 RECORDERS = frozenset({Role.SALES_MANAGER, Role.REVENUE_LEADER, Role.ADMIN})
@@ -91,15 +92,17 @@ def sales_expense_record(
     errors = _problems(spent_on=spent_on, amount=amount, currency=currency, category=category, note=note)
     if errors:
         raise ValidationError(errors)
-    return SalesExpense.objects.create(
-        team_id=team_id,
-        spent_on=spent_on,
-        amount=amount,
-        currency=currency,
-        category=category,
-        note=note,
-        recorded_by=user,
-    )
+    with transaction.atomic():
+        days_changed(moments=[spent_on], cause="sales expense")
+        return SalesExpense.objects.create(
+            team_id=team_id,
+            spent_on=spent_on,
+            amount=amount,
+            currency=currency,
+            category=category,
+            note=note,
+            recorded_by=user,
+        )
 
 
 def sales_expense_delete(*, user: User, expense_id: int) -> None:
@@ -109,3 +112,4 @@ def sales_expense_delete(*, user: User, expense_id: int) -> None:
         if not expense_teams(user=user).filter(pk=expense.team_id).exists():
             raise NotAllowed("A sales expense is removed by a manager of its team, a revenue leader or an admin.")
         expense.delete()
+        days_changed(moments=[expense.spent_on], cause="sales expense removed")

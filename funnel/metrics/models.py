@@ -77,7 +77,8 @@ class SalesExpense(models.Model):
 
 class MetricSnapshot(models.Model):
     """Every metric of one period, computed together in one transaction: a rerun replaces the rows, so a
-    snapshot is never half-written. `history_through` is the newest transition the computation saw."""
+    snapshot is never half-written. `history_through` is the newest transition the computation saw; `computed_at`
+    the moment it read the data (its first statement), what "data as of" means."""
 
     period_kind = models.CharField(max_length=8, choices=PeriodKind.choices)
     period_start = models.DateField()
@@ -97,6 +98,26 @@ class MetricSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period_kind} {self.period_start}"
+
+
+class MetricInvalidation(models.Model):
+    """The latest change dated inside a closed period: the period's snapshot is stale while `changed_at` is at or
+    after the snapshot's `computed_at` (the moment its data was read). A row of its own, not a column of the
+    snapshot, so marking never touches the row a running recompute holds under REPEATABLE READ."""
+
+    period_kind = models.CharField(max_length=8, choices=PeriodKind.choices)
+    period_start = models.DateField()
+    changed_at = models.DateTimeField()
+    cause = models.CharField(max_length=40, help_text="What changed: a transition, a spend line, touches…")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["period_kind", "period_start"], name="metric_invalidation_once"),
+            models.CheckConstraint(condition=Q(period_kind__in=PeriodKind.values), name="invalidation_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period_kind} {self.period_start} changed {self.changed_at:%Y-%m-%d %H:%M} ({self.cause})"
 
 
 class MetricValue(models.Model):

@@ -9,6 +9,7 @@ from accounts.models import User
 from funnel.metrics.families import FAMILIES
 from funnel.metrics.families import handoffs as handoff_family
 from funnel.metrics.families import money as money_family
+from funnel.metrics.invalidation import late_change
 from funnel.metrics.measures import Group
 from funnel.metrics.models import MetricJob, MetricSnapshot, MetricValue
 from funnel.metrics.periods import Period
@@ -20,7 +21,7 @@ Drill = Callable[..., QuerySet[Lead]]
 
 
 def metric_value_list() -> QuerySet[MetricValue]:
-    return MetricValue.objects.select_related("snapshot")
+    return MetricValue.objects.select_related("snapshot").annotate(changed_at=late_change("snapshot__"))
 
 
 def metric_job_list(*, user: User) -> QuerySet[MetricJob]:

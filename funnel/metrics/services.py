@@ -14,6 +14,7 @@ from funnel.exceptions import NotAllowed
 from funnel.metrics.choices import JobStatus, PeriodKind
 from funnel.metrics.compute import snapshot_compute
 from funnel.metrics.families import FAMILIES
+from funnel.metrics.invalidation import stale_snapshots
 from funnel.metrics.models import MetricJob
 from funnel.metrics.periods import period_of
 from integrations.outbox import outbox_emit
@@ -22,6 +23,7 @@ RECOMPUTERS = MANAGER_ROLES | {Role.ADMIN, Role.INTEGRATION}
 EARLIEST = date(2000, 1, 1)
 MAX_PERIODS = 400  # a year and a month of days; more than that is a backfill for the command line
 KEEP_JOBS_DAYS = 30
+STALE_PER_RUN = 24  # a run recomputes at most this many (about a minute of work at the demo's size)
 
 
 def _check_starts(period_kind: str, starts: list[date], today: date) -> None:
@@ -113,3 +115,14 @@ def metrics_recompute_closed(*, today: date | None = None) -> list[MetricJob]:
         finished_at__lt=timezone.now() - timedelta(days=KEEP_JOBS_DAYS), status=JobStatus.DONE
     ).delete()
     return jobs
+
+
+def metrics_recompute_stale(*, limit: int = STALE_PER_RUN) -> list[MetricJob]:
+    """Recomputes up to `limit` stale snapshots, the most recent periods first, one job per period kind."""
+    stale = list(
+        stale_snapshots().order_by("-period_start", "period_kind").values_list("period_kind", "period_start")[:limit]
+    )
+    starts: dict[str, list[date]] = {}
+    for kind, start in stale:
+        starts.setdefault(kind, []).append(start)
+    return [metrics_recompute(period_kind=kind, starts=sorted(days)) for kind, days in starts.items()]

@@ -2,7 +2,14 @@ from funnel.attribution.models import AttributionCredit, Purchase
 from funnel.diagnostic.models import Assessment, DiagnosticResponse
 from funnel.insight.models import Digest, DigestCount, DigestDelivery, InsightResponse
 from funnel.meetings.models import AgendaItem, JointMeeting
-from funnel.metrics.models import MetricJob, MetricSnapshot, MetricValue, SalesExpense, StageSpan
+from funnel.metrics.models import (
+    MetricInvalidation,
+    MetricJob,
+    MetricSnapshot,
+    MetricValue,
+    SalesExpense,
+    StageSpan,
+)
 from funnel.models.definitions import (
     DefinitionCrossing,
     LeadDefinition,
@@ -32,6 +39,7 @@ __all__ = [
     "JointMeeting",
     "LeadDefinition",
     "LeadDefinitionVersion",
+    "MetricInvalidation",
     "MetricJob",
     "MetricSnapshot",
     "MetricValue",

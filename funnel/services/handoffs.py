@@ -11,6 +11,7 @@ from accounts.models import User
 from funnel import events
 from funnel.choices import HandoffStatus
 from funnel.exceptions import NotAllowed, NotPending
+from funnel.metrics.invalidation import days_changed
 from funnel.models import Handoff, Reassignment, RejectionReason
 from funnel.services.transitions import lead_transition
 from integrations.choices import EventType
@@ -44,6 +45,7 @@ def handoff_accept(*, handoff_id: int, actor: User, at: datetime | None = None) 
         handoff.save(update_fields=["status", "decided_at", "decided_by"])
         if handoff.to_owner_id is None and actor.team_id == handoff.to_team_id:
             _claim(handoff, actor, handoff.decided_at)
+        days_changed(moments=[handoff.created_at, handoff.decided_at], cause="handoff answered")
         events.handoff_changed(EventType.HANDOFF_ACCEPTED, handoff)
     return handoff
 
@@ -89,5 +91,6 @@ def handoff_reject(
             default_owner=handoff.from_owner,
             at=handoff.decided_at,
         )
+        days_changed(moments=[handoff.created_at, handoff.decided_at], cause="handoff answered")
         events.handoff_changed(EventType.HANDOFF_REJECTED, handoff)
     return handoff

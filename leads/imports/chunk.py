@@ -4,12 +4,14 @@ one door, each in a savepoint so a refusal leaves nothing), then companies, cont
 fields of existing leads, each in one multi-row statement."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
 from crm.models import Campaign
+from integrations.metric_changes import local_day, metric_days_changed
 from integrations.outbox import outbox_emit
 from leads.choices import INITIAL_STAGE
 from leads.imports import hooks, writes
@@ -132,6 +134,14 @@ def _touch_rows(work: Work, leads: dict[int, Plan]) -> dict[str, int]:
     return {key: keys[key] for key in stored}
 
 
+def _late_touches(moments: dict[int, datetime]) -> None:
+    """Touches dated before today reach closed periods' metrics (influenced revenue of later purchases)."""
+    today = timezone.localdate()
+    late = {lead_id: at for lead_id, at in moments.items() if local_day(at) < today}
+    if late:
+        metric_days_changed(moments=list(late.values()), cause="imported touches", lead_ids=late)
+
+
 def _related(work: Work, state: _State, companies: dict) -> set[int]:
     """Contacts, touches and blank fields for created and matched leads; the matched leads that changed."""
     leads = {**state.created, **state.matched}
@@ -145,6 +155,7 @@ def _related(work: Work, state: _State, companies: dict) -> set[int]:
     if touched and not work.job.dry_run:
         # Written with the chunk, delivered after its commit: the touched leads are rescored (as touches/bulk).
         outbox_emit(task="leads.tasks.lead_scores_refresh", lead_ids=sorted(set(touched.values())))
+        _late_touches({lead_id: leads[lead_id].touch["occurred_at"] for lead_id in touched.values()})
     changed |= set(touched.values())
     changeable = set(lead_changeable(user=work.actor, lead_ids=list(state.matched)))
     fills = [

@@ -1,0 +1,209 @@
+"""Late changes reach closed periods' snapshots: a change dated inside a computed closed period writes an
+invalidation with itself (the outbox), the snapshot says it changed since, and the schedule recomputes it.
+
+February 2026 is the hand-worked scenario of tests/funnel/metrics_scenario.py; it is closed whatever today is."""
+
+import threading
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import connection, transaction
+from django.test import Client
+
+from crm.models import Campaign
+from funnel.metrics.compute import snapshot_compute
+from funnel.metrics.dashboard import dashboard_read
+from funnel.metrics.families import FAMILIES
+from funnel.metrics.invalidation import metrics_invalidate, stale_snapshots
+from funnel.metrics.models import MetricInvalidation, MetricSnapshot, MetricValue
+from funnel.metrics.periods import period_of
+from funnel.metrics.services import metrics_recompute_stale
+from integrations.models import OutboxMessage
+from tests.funnel.conftest import move
+from tests.funnel.metrics_scenario import build_scenario
+
+FEBRUARY = period_of(kind="month", day=date(2026, 2, 1))
+FEB_3 = period_of(kind="day", day=date(2026, 2, 3))
+INVALIDATE = "funnel.tasks.metrics_invalidate"
+
+
+def interest_to_consideration() -> MetricValue:
+    return MetricValue.objects.get(
+        snapshot__period_kind="month", snapshot__period_start=FEBRUARY.start, metric="cohort_conversion",
+        stage="interest", to_stage="consideration", dimension="all",
+    )  # fmt: skip
+
+
+@pytest.fixture
+def computed(people):
+    """The scenario with February's month and Feb 3's day computed, as the nightly job leaves them."""
+    leads = build_scenario(people)
+    for period in (FEBRUARY, FEB_3):
+        snapshot_compute(period=period, families=FAMILIES)
+    return leads
+
+
+def invalidations() -> list[OutboxMessage]:
+    return list(OutboxMessage.objects.filter(task=INVALIDATE))
+
+
+def test_a_move_today_settles_februarys_cohort_and_the_schedule_recomputes_it(
+    computed, people, api, django_capture_on_commit_callbacks
+):
+    assert (interest_to_consideration().numerator, interest_to_consideration().denominator) == (15, 21)
+    waiting = computed["P5"][0]  # entered interest on Feb 3 and still there
+    with django_capture_on_commit_callbacks(execute=True):
+        move(waiting, "consideration", people["admin"])
+    [message] = invalidations()
+    # Its interest entry's day; its capture's (Jan 10) is left out: no January snapshot is computed.
+    assert message.kwargs["days"] == ["2026-02-03"]
+    assert message.kwargs["cause"] == "transition"
+    assert set(stale_snapshots().values_list("period_kind", "period_start")) == {
+        ("month", FEBRUARY.start), ("day", FEB_3.start),
+    }  # fmt: skip
+    board = dashboard_read(period=FEBRUARY)
+    assert board.changed_at is not None and board.changed_at >= board.computed_at
+    body = api(people["sales_manager"]).get("/api/v1/dashboard/?period_kind=month&period_start=2026-02-01").json()
+    assert body["changed_at"] is not None
+    row = api(people["sales_manager"]).get("/api/v1/metrics/?period_kind=month&period_start=2026-02-01").json()
+    assert all(r["changed_at"] for r in row["results"])
+    page = Client()
+    page.force_login(people["leader"])
+    html = page.get("/metrics/?period=month&start=2026-02-01").content.decode()
+    assert "Changed since:" in html and "recomputes it within 10 minutes" in html
+
+    jobs = metrics_recompute_stale()
+
+    assert sorted((job.period_kind, job.period_starts) for job in jobs) == [
+        ("day", ["2026-02-03"]), ("month", ["2026-02-01"]),
+    ]  # fmt: skip
+    assert (interest_to_consideration().numerator, interest_to_consideration().denominator) == (16, 21)
+    assert not stale_snapshots().exists()
+    assert dashboard_read(period=FEBRUARY).changed_at is None
+    assert "Changed since:" not in page.get("/metrics/?period=month&start=2026-02-01").content.decode()
+    assert metrics_recompute_stale() == []  # nothing left to do
+
+
+def test_a_refused_move_and_a_rolled_back_one_invalidate_nothing(computed, people, django_capture_on_commit_callbacks):
+    waiting = computed["P5"][1]
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        move(waiting, "consideration", people["admin"])
+        raise RuntimeError("the caller's own work failed after the move")
+    assert invalidations() == []
+    assert not MetricInvalidation.objects.exists()
+    assert not stale_snapshots().exists()
+
+
+def test_moves_of_leads_whose_days_no_closed_snapshot_holds_send_nothing(people, django_capture_on_commit_callbacks):
+    leads = build_scenario(people)  # nothing computed yet: the demo's year is written so, without a message
+    assert invalidations() == []
+    snapshot_compute(period=FEB_3, families=FAMILIES)
+    with django_capture_on_commit_callbacks(execute=True):
+        move(leads["P8"][0], "interest", people["admin"])  # captured Feb 5: no computed closed period holds it
+    assert invalidations() == []
+
+
+def test_spend_dated_in_february_marks_february_and_removing_it_marks_it_again(
+    computed, people, api, django_capture_on_commit_callbacks
+):
+    campaign_id = Campaign.objects.get().pk
+    client = api(people["marketing_manager"])
+    with django_capture_on_commit_callbacks(execute=True):
+        spend = client.post(
+            f"/api/v1/campaigns/{campaign_id}/spend/", {"spent_on": "2026-02-10", "amount": "1200.00"}, format="json"
+        )
+    assert spend.status_code == 201, spend.content
+    assert [m.kwargs["days"] for m in invalidations()] == [["2026-02-10"]]
+    assert set(stale_snapshots().values_list("period_kind", flat=True)) == {"month"}  # Feb 10's day is not computed
+    [mark] = MetricInvalidation.objects.all()
+    assert mark.cause == "campaign spend"
+
+    metrics_recompute_stale()
+    cost = MetricValue.objects.get(
+        snapshot__period_start=FEBRUARY.start, snapshot__period_kind="month", metric="cost_per_lead",
+        dimension="all", to_stage="USD",
+    )  # fmt: skip
+    assert cost.numerator == Decimal("1200")
+    assert not stale_snapshots().exists()
+
+
+def test_an_expense_recorded_for_today_sends_nothing(computed, people, api, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = api(people["sales_manager"]).post(
+            "/api/v1/sales-expenses/",
+            {"team": people["rep"].team_id, "spent_on": date.today().isoformat(), "amount": "90.00"},
+            format="json",
+        )
+    assert answer.status_code == 201, answer.content
+    assert invalidations() == []
+
+
+def test_a_touch_back_dated_before_a_purchase_marks_the_purchases_period(
+    computed, people, api, django_capture_on_commit_callbacks
+):
+    buyer = computed["P9"][0]  # bought on Feb 12
+    campaign_id = Campaign.objects.get().pk
+    item = {"lead": buyer.pk, "campaign": campaign_id, "kind": "webinar_attended"}
+    item["occurred_at"] = "2026-01-05T10:00:00Z"
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = api(people["marketer"]).post("/api/v1/touches/bulk/", {"touches": [item]}, format="json")
+    assert answer.json()["created"] == 1, answer.content
+    [message] = invalidations()
+    assert (message.kwargs["days"], message.kwargs["lead_ids"]) == (["2026-01-05"], [buyer.pk])
+    # January's touch day holds no computed snapshot; the purchase it now influenced lies in February.
+    assert set(stale_snapshots().values_list("period_kind", "period_start")) == {("month", FEBRUARY.start)}
+
+
+def test_the_invalidation_runs_twice_and_marks_the_same_periods(computed):
+    assert metrics_invalidate(days=[date(2026, 2, 3)], cause="test") == 2
+    assert metrics_invalidate(days=[date(2026, 2, 3)], cause="test") == 2
+    assert MetricInvalidation.objects.count() == 2
+    assert stale_snapshots().count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_marked_while_a_recompute_reads_leaves_the_snapshot_stale(people, funnel_defaults):
+    """Real concurrent transactions: a recompute holds its REPEATABLE READ snapshot while a change commits and is
+    marked; the recompute then commits without it, so the period must stay stale (and the recompute not fail)."""
+    build_scenario(people)
+    reading, marked = threading.Event(), threading.Event()
+
+    def slow_family(cursor, period, snapshot_id):
+        reading.set()
+        assert marked.wait(10)
+
+    failures = []
+
+    def recompute():
+        try:
+            snapshot_compute(period=FEBRUARY, families=[*FAMILIES, slow_family])
+        except Exception as error:  # noqa: BLE001 - asserted below: a thread's exception would vanish
+            failures.append(error)
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=recompute)
+    worker.start()
+    assert reading.wait(30)
+    assert metrics_invalidate(days=[date(2026, 2, 20)], cause="test") == 0  # first computation: no row yet to mark
+    marked.set()
+    worker.join(30)
+    assert failures == []
+    assert not stale_snapshots().exists()
+
+    # The period now exists; a second recompute is caught mid-read by a change marked meanwhile.
+    reading.clear(), marked.clear()
+    worker = threading.Thread(target=recompute)
+    worker.start()
+    assert reading.wait(30)
+    assert metrics_invalidate(days=[date(2026, 2, 20)], cause="test") == 1
+    marked.set()
+    worker.join(30)
+    assert failures == []
+    snapshot = MetricSnapshot.objects.get(period_kind="month", period_start=FEBRUARY.start)
+    assert list(stale_snapshots()) == [snapshot]
+
+    # A recompute that starts after the mark reads the change and clears it.
+    metrics_recompute_stale()
+    assert not stale_snapshots().exists()

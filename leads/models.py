@@ -51,17 +51,32 @@ class Lead(models.Model):
     stage = models.CharField(max_length=16, choices=Stage.choices, default=INITIAL_STAGE, editable=False)
     stage_entered_at = models.DateTimeField(editable=False)
     owning_function = models.CharField(max_length=16, choices=Function.choices, editable=False)
+    # No single-column indexes on owner, team and source campaign: lead_owner_id, lead_team_id and
+    # lead_campaign_id lead with the same column and serve every look-up by it, and each index more is one
+    # more write on every captured lead and every move.
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="leads", editable=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="leads",
+        editable=False,
+        db_index=False,
     )
     team = models.ForeignKey(
-        "accounts.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="leads", editable=False
+        "accounts.Team",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="leads",
+        editable=False,
+        db_index=False,
     )
     outcome_reason = models.CharField(
         max_length=500, blank=True, editable=False, help_text="Why the lead was lost or sent to nurture."
     )
     source_campaign = models.ForeignKey(
-        "crm.Campaign", null=True, blank=True, on_delete=models.PROTECT, related_name="sourced_leads"
+        "crm.Campaign", null=True, blank=True, on_delete=models.PROTECT, related_name="sourced_leads", db_index=False
     )
 
     expected_value = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)

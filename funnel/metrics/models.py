@@ -11,7 +11,8 @@ class StageSpan(models.Model):
     """One pass of a lead through one stage (outcomes included): written by the one door with the transition
     that opened it and closed by the next, so metrics never re-derive passes from the history."""
 
-    lead = models.ForeignKey("leads.Lead", on_delete=models.PROTECT, related_name="stage_spans")
+    # Indexed by span_lead_entered (lead, entered_at), which serves every look-up by the lead.
+    lead = models.ForeignKey("leads.Lead", on_delete=models.PROTECT, related_name="stage_spans", db_index=False)
     stage = models.CharField(max_length=16, choices=StageKey.choices)
     entered_at = models.DateTimeField()
     left_at = models.DateTimeField(null=True, blank=True)

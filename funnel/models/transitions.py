@@ -12,7 +12,8 @@ class Transition(models.Model):
     signed-off definition versions the checks used ({code, version_id, number}).
     """
 
-    lead = models.ForeignKey("leads.Lead", on_delete=models.PROTECT, related_name="transitions")
+    # Indexed by transition_lead_time (lead, occurred_at): a second index on the lead alone only costs writes.
+    lead = models.ForeignKey("leads.Lead", on_delete=models.PROTECT, related_name="transitions", db_index=False)
     from_stage = models.CharField(max_length=16, choices=StageKey.choices, null=True, blank=True)
     to_stage = models.CharField(max_length=16, choices=StageKey.choices)
     actor = models.ForeignKey(

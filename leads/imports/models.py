@@ -85,7 +85,7 @@ class ImportRow(models.Model):
     """What happened to one row of a job's file (or would happen, in a dry run). Unique per (job, row), so a
     chunk written twice by a rerun cannot report a row twice."""
 
-    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rows")
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rows", db_index=False)  # import_row_once
     number = models.PositiveIntegerField(help_text="The row's number in the file, from 1 (a CSV header is 0).")
     outcome = models.CharField(max_length=10, choices=RowOutcome.choices)
     lead = models.ForeignKey("leads.Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

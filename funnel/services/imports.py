@@ -33,7 +33,7 @@ from leads import selectors as lead_selectors
 from leads.choices import INITIAL_STAGE, OUTCOMES
 from leads.criteria import lead_snapshot
 from leads.events import lead_part
-from leads.imports.copy import copy_insert
+from leads.imports.copy import copy_insert, copy_values
 from leads.imports.hooks import StageRefused
 from leads.models import Lead
 
@@ -68,36 +68,28 @@ def _owners(actor: User, leads: list[Lead], owners: list[User | None], now: date
 
 def _write(actor: User, leads: dict[int, Lead], routed: dict, now: datetime) -> None:
     copy_insert(Lead, list(leads.values()))
-    transitions = {
-        index: Transition(
-            lead=lead,
-            from_stage=None,
-            to_stage=INITIAL_STAGE,
-            actor=actor,
-            occurred_at=now,
-            reason=REASON,
-            to_owner=routed[index].owner,
-            rule_results=[asdict(routed[index].check)] if routed[index].check else [],
-            routing=routed[index].decision.as_dict() if routed[index].decision else None,
-            context=context_record(Context(lead=lead_snapshot(lead), now=now, definitions={})),
+    moves = {
+        index: (
+            lead.pk,
+            None,
+            INITIAL_STAGE,
+            actor.pk,
+            now,
+            REASON,
+            routed[index].owner.pk if routed[index].owner else None,
+            [asdict(routed[index].check)] if routed[index].check else [],
+            routed[index].decision.as_dict() if routed[index].decision else None,
+            context_record(Context(lead=lead_snapshot(lead), now=now, definitions={})),
         )
         for index, lead in leads.items()
     }
-    copy_insert(Transition, list(transitions.values()))
-    copy_insert(
-        StageSpan,
-        [
-            StageSpan(
-                lead_id=t.lead_id,
-                stage=INITIAL_STAGE,
-                entered_at=now,
-                opened_by=t,
-                owner_id=t.to_owner_id,
-                team_id=routed[index].team_id,
-            )
-            for index, t in transitions.items()
-        ],
-    )
+    names = ("lead_id", "from_stage", "to_stage", "actor_id", "occurred_at", "reason", "to_owner_id")
+    ids = copy_values(Transition, (*names, "rule_results", "routing", "context"), list(moves.values()))
+    spans = [
+        (move[0], INITIAL_STAGE, now, transition_id, move[6], routed[index].team_id)
+        for (index, move), transition_id in zip(moves.items(), ids, strict=True)
+    ]
+    copy_values(StageSpan, ("lead_id", "stage", "entered_at", "opened_by_id", "owner_id", "team_id"), spans)
     made = [lead.pk for lead in leads.values()]
     seen = set(lead_selectors.lead_list(user=actor).filter(pk__in=made, full_access=True).values_list("pk", flat=True))
     hidden = {index for index, lead in leads.items() if lead.pk not in seen}

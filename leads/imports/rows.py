@@ -221,9 +221,10 @@ def plan_row(number: int, cells: dict[str, str], errors: dict[str, str], mapping
     return plan
 
 
-def plans_dedupe(plans: list[Plan]) -> None:
-    """Marks every later row with the e-mail of an earlier valid row as its duplicate."""
-    first: dict[str, int] = {}
+def plans_dedupe(plans: list[Plan], first: dict[str, int] | None = None) -> None:
+    """Marks every later row with the e-mail of an earlier valid row as its duplicate. `first` (e-mail → row
+    number) carries the earlier chunks' rows when a file is deduplicated chunk by chunk, in order."""
+    first = {} if first is None else first
     for plan in plans:
         if plan.errors or not plan.email_normalized:
             continue

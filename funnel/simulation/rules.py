@@ -34,14 +34,12 @@ from django.db.models.expressions import RawSQL
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, TruncDate
 
-from accounts.models import OutOfOffice, Team, User
-from funnel.choices import SlaClock
+from accounts.models import OutOfOffice, User
 from funnel.engine import escalations, preconditions
-from funnel.engine.calendar import add_working_hours
-from funnel.models import ApprovalRequest, Handoff, HandoffRule, LeadDefinitionVersion, Transition
+from funnel.models import ApprovalRequest, HandoffRule, LeadDefinitionVersion, Transition
 from funnel.routing.engine import Person, weighted_pick
 from funnel.routing.services import ROUTABLE_ROLES
-from funnel.services.handoff_open import team_calendar
+from funnel.simulation.sla import sla_part
 from funnel.simulation.sql import with_history_snapshot
 from leads.choices import VersionStatus
 from leads.scoring.sql import condition_q, criteria_q
@@ -253,29 +251,6 @@ def _teams_by_move(spec: dict, moves, since: datetime) -> dict[int | None, list[
     for at, team in sorted(newest.values_list("occurred_at", "team_")):
         teams.setdefault(team, []).append(at)
     return teams
-
-
-def sla_part(rule: HandoffRule, moves, now: datetime) -> dict:
-    """Handoffs opened by the moves: how many would have breached the rule's accept SLA, on real answer times."""
-    hours = rule.accept_within_hours
-    if not hours:
-        return {"hours": None, "handoffs": 0, "would_breach": 0}
-    handoffs = Handoff.objects.filter(transition__in=moves.values("pk"))
-    total = breaches = 0
-    calendars: dict = {}
-    for created, decided, team in handoffs.values_list("created_at", "decided_at", "to_team_id").iterator(2000):
-        total += 1
-        if rule.sla_clock == SlaClock.WORKING_HOURS and team not in calendars:
-            calendars[team] = _calendar(team)
-        calendar = calendars.get(team) if rule.sla_clock == SlaClock.WORKING_HOURS else None
-        if (decided or now) > add_working_hours(created, hours, calendar):
-            breaches += 1
-    return {"hours": hours, "clock": rule.sla_clock, "handoffs": total, "would_breach": breaches}
-
-
-def _calendar(team_id: int | None):
-    team = Team.objects.filter(pk=team_id).first()
-    return team_calendar(team)
 
 
 def rule_simulate(*, rule: HandoffRule, window_days: int, now: datetime, progress=None) -> dict:

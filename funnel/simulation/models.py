@@ -58,7 +58,10 @@ class Simulation(models.Model):
 class ShadowResult(models.Model):
     """A shadow rule's verdict on one real transition: recorded beside the enforced rules' results, never used."""
 
-    rule = models.ForeignKey("funnel.HandoffRule", on_delete=models.CASCADE, related_name="shadow_results")
+    # Indexed by shadow_rule_time and shadow_once_per_move, which both lead with it.
+    rule = models.ForeignKey(
+        "funnel.HandoffRule", on_delete=models.CASCADE, related_name="shadow_results", db_index=False
+    )
     transition = models.ForeignKey("funnel.Transition", on_delete=models.CASCADE, related_name="shadow_results")
     passed = models.BooleanField()
     failed = models.JSONField(default=list, help_text="The checks that would have refused the move.")

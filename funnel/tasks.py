@@ -112,9 +112,14 @@ def metrics_recompute_current() -> list[int]:
 
 
 @shared_task(name="funnel.tasks.metrics_invalidate")
-def metrics_invalidate(days: list[str], cause: str, lead_ids: list[int] | None = None) -> int:
+def metrics_invalidate(
+    days: list[str], cause: str, lead_ids: list[int] | None = None, history_of: list[int] | None = None
+) -> int:
     return invalidation.metrics_invalidate(
-        days=[date.fromisoformat(day) for day in days], cause=cause, lead_ids=lead_ids or []
+        days=[date.fromisoformat(day) for day in days],
+        cause=cause,
+        lead_ids=lead_ids or [],
+        history_of=history_of or [],
     )
 
 

@@ -36,3 +36,11 @@ def metric_days_changed(*, moments: Iterable[date | datetime], cause: str, lead_
         task=INVALIDATE_TASK, days=[d.isoformat() for d in days], cause=cause[:40], lead_ids=sorted(set(lead_ids))
     )
     return True
+
+
+def metric_history_changed(*, lead_ids: Iterable[int], cause: str) -> None:
+    """A lead's company, segment or source campaign changed: every metric slices by them as the lead is now, so
+    every closed period holding the lead's history (its stage entries, purchases and capture) changes too."""
+    leads = sorted(set(lead_ids))
+    if leads:
+        outbox_emit(task=INVALIDATE_TASK, days=[], cause=cause[:40], history_of=leads)

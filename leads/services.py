@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from crm.models import Company
+from integrations.metric_changes import metric_history_changed
 from leads.exceptions import DuplicateLead
 from leads.models import EDITABLE_FIELDS, FUNNEL_FIELDS, Lead
 
@@ -71,6 +72,7 @@ def check_editable(fields: dict) -> None:
 def lead_update(*, lead: Lead, fields: dict) -> Lead:
     """Edits non-stage fields; refuses stage/owner fields by name and a second lead with the same email."""
     check_editable(fields)
+    sliced_before = _sliced_by(lead)
     domain = fields.pop("company_domain", None)
     if "email" in fields:
         duplicate = lead_duplicate_find(email=fields["email"], exclude_id=lead.pk)
@@ -84,8 +86,16 @@ def lead_update(*, lead: Lead, fields: dict) -> Lead:
     lead.full_clean(exclude=["stage_entered_at", "owning_function"], validate_unique=False)
     changed = [*fields, "email_normalized", "company", "updated_at"]
     try:
-        # Only the edited columns: a stale copy of the lead must not write back its stage or owner.
-        lead.save(update_fields=changed)
+        with transaction.atomic():
+            # Only the edited columns: a stale copy of the lead must not write back its stage or owner.
+            lead.save(update_fields=changed)
+            if _sliced_by(lead) != sliced_before:
+                metric_history_changed(lead_ids=[lead.pk], cause="lead edited")
     except IntegrityError:
         raise DuplicateLead(lead_duplicate_find(email=lead.email, exclude_id=lead.pk)) from None
     return lead
+
+
+def _sliced_by(lead: Lead) -> tuple:
+    """What the metrics slice a lead's history by, as the lead is now (funnel.metrics.dimensions)."""
+    return lead.company_id, lead.segment, lead.source_campaign_id

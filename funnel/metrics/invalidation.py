@@ -23,6 +23,14 @@ WITH days AS (
     UNION
     SELECT (p.purchased_at AT TIME ZONE %(tz)s)::date FROM funnel_purchase p
     WHERE p.lead_id = ANY(%(leads)s::bigint[]) AND (p.purchased_at AT TIME ZONE %(tz)s)::date >= %(first)s
+    UNION
+    SELECT (sp.entered_at AT TIME ZONE %(tz)s)::date FROM funnel_stagespan sp
+    WHERE sp.lead_id = ANY(%(history)s::bigint[])
+    UNION
+    SELECT (p.purchased_at AT TIME ZONE %(tz)s)::date FROM funnel_purchase p
+    WHERE p.lead_id = ANY(%(history)s::bigint[])
+    UNION
+    SELECT (l.created_at AT TIME ZONE %(tz)s)::date FROM leads_lead l WHERE l.id = ANY(%(history)s::bigint[])
 )
 INSERT INTO funnel_metricinvalidation (period_kind, period_start, changed_at, cause)
 SELECT s.period_kind, s.period_start, clock_timestamp(), %(cause)s
@@ -52,16 +60,18 @@ SELECT day FROM unnest(%(days)s::date[]) AS day WHERE day < %(today)s AND EXISTS
 """
 
 
-def metrics_invalidate(*, days: list[date], cause: str, lead_ids: list[int] = ()) -> int:
-    """Records the change in every computed closed period holding one of `days` (and the purchases of `lead_ids`
-    on or after the first of them); returns how many periods. Running it twice marks the same periods."""
-    if not days:
+def metrics_invalidate(*, days: list[date], cause: str, lead_ids: list[int] = (), history_of: list[int] = ()) -> int:
+    """Records the change in every computed closed period holding one of `days`, the purchases of `lead_ids` on
+    or after the first of them, and the whole history of `history_of` (leads whose slices changed); returns how
+    many periods. Running it twice marks the same periods."""
+    if not days and not history_of:
         return 0
     today = timezone.localdate()
     params = {
         "days": list(days),
         "leads": list(lead_ids),
-        "first": min(days),
+        "history": list(history_of),
+        "first": min(days, default=today),
         "tz": timezone.get_current_timezone_name(),
         "cause": cause[:40],
         "today": today,

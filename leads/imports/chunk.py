@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from crm.models import Campaign
-from integrations.metric_changes import local_day, metric_days_changed
+from integrations.metric_changes import local_day, metric_days_changed, metric_history_changed
 from integrations.outbox import outbox_emit
 from leads.choices import INITIAL_STAGE
 from leads.imports import hooks, writes
@@ -163,7 +163,12 @@ def _related(work: Work, state: _State, companies: dict) -> set[int]:
         for lead_id, plan in state.matched.items()
         if lead_id in changeable
     ]
-    return changed | writes.leads_fill_blanks(fills)
+    filled = writes.leads_fill_blanks(fills)
+    # A company or segment filled in re-slices the lead's whole history in the metrics.
+    resliced = {lead_id for lead_id, company_id, fields in fills if company_id or fields.get("segment")} & filled
+    if resliced and not work.job.dry_run:
+        metric_history_changed(lead_ids=resliced, cause="imported fields")
+    return changed | filled
 
 
 def chunk_run(work: Work, plans: list[Plan]) -> list[Outcome]:

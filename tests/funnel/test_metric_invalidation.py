@@ -207,3 +207,19 @@ def test_a_change_marked_while_a_recompute_reads_leaves_the_snapshot_stale(peopl
     # A recompute that starts after the mark reads the change and clears it.
     metrics_recompute_stale()
     assert not stale_snapshots().exists()
+
+
+def test_a_segment_edit_reslices_the_leads_history_and_a_phone_edit_does_not(
+    computed, people, api, django_capture_on_commit_callbacks
+):
+    buyer = computed["P9"][0]  # captured Jan 2, in interest Jan 3 … bought Feb 12: February holds its history
+    client = api(people["admin"])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.patch(f"/api/v1/leads/{buyer.pk}/", {"phone": "+1 555 0199"}).status_code == 200
+    assert invalidations() == []
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.patch(f"/api/v1/leads/{buyer.pk}/", {"segment": "enterprise"})
+    assert answer.status_code == 200, answer.content
+    [message] = invalidations()
+    assert (message.kwargs["history_of"], message.kwargs["cause"]) == ([buyer.pk], "lead edited")
+    assert set(stale_snapshots().values_list("period_kind", "period_start")) == {("month", FEBRUARY.start)}

@@ -229,7 +229,7 @@ def import_job_run(*, job_id: int) -> ImportJob:
         return ImportJob.objects.defer("content").get(pk=job.pk)
     work = chunks.Work(job=job, actor=job.created_by, owners={}, campaigns={}, mapping=job.mapping)
     # Rows are checked on a second thread, ahead of the writes: checking is pure Python and runs while this
-    # thread waits for PostgreSQL (~45 % of a chunk), which took 1,611 rows/s to ~2,000.
+    # thread waits for PostgreSQL (~45 % of a chunk); on 20,000 rows, 2,138 rows/s became 2,215.
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-check")
     try:
         planned = [

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.models import ApiToken, User
+from integrations.choices import DeliveryStatus
 from integrations.exceptions import AddressNotAllowed, NotAllowed
 from integrations.models import WebhookSecret, WebhookSubscription
 from integrations.webhooks import transport
@@ -55,7 +56,8 @@ def webhook_subscription_create(
 
 
 def webhook_subscription_update(*, subscription: WebhookSubscription, **changes) -> WebhookSubscription:
-    """Changes url, event types, description or is_active. Enabling again clears the failure count."""
+    """Changes url, event types, description or is_active. Enabling again clears the failure count; disabling
+    cancels the deliveries still waiting, as an automatic disable does, so none shows "pending" for hours."""
     if "url" in changes:
         webhook_url_check(changes["url"])
     if "event_types" in changes:
@@ -64,9 +66,15 @@ def webhook_subscription_update(*, subscription: WebhookSubscription, **changes)
     if changes.get("is_active") and not subscription.is_active:
         _token_check(subscription.token, changes.get("event_types", subscription.event_types))
         changes.update(consecutive_failures=0, disabled_at=None, disabled_reason="")
+    disabling = changes.get("is_active") is False and subscription.is_active
     for name, value in changes.items():
         setattr(subscription, name, value)
-    subscription.save(update_fields=list(changes))
+    with transaction.atomic():
+        subscription.save(update_fields=list(changes))
+        if disabling:
+            subscription.deliveries.filter(status=DeliveryStatus.PENDING).update(
+                status=DeliveryStatus.CANCELLED, next_attempt_at=None
+            )
     listened_types_forget()
     return subscription
 

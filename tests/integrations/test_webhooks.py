@@ -323,3 +323,25 @@ def test_a_receiver_that_does_not_speak_http_is_a_failed_try(
     delivery = WebhookDelivery.objects.get(subscription=subscription)
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("pending", 1, None)
     assert delivery.last_error.startswith("BadStatusLine")
+
+
+def test_disabling_by_hand_cancels_the_deliveries_still_waiting_and_sends_none_of_them(
+    api, people, make_lead, integration_token, receiver, django_capture_on_commit_callbacks
+):
+    token, _ = integration_token
+    subscription, _ = subscribe(people, token, receiver.url)
+    receiver.status = 500
+    with django_capture_on_commit_callbacks(execute=True):
+        move(make_lead(), "interest", people["marketer"])
+    waiting = WebhookDelivery.objects.get(subscription=subscription)
+    assert (waiting.status, waiting.next_attempt_at is not None) == ("pending", True)  # a retry is scheduled
+
+    client = api(people["admin"])
+    answer = client.patch(f"/api/v1/webhook-subscriptions/{subscription.pk}/", {"is_active": False}, format="json")
+
+    assert (answer.status_code, answer.json()["is_active"]) == (200, False)
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.next_attempt_at) == ("cancelled", None)
+    receiver.status = 200
+    assert webhook_delivery_attempt(delivery_id=waiting.pk) == "skipped"  # the retry comes due: nothing is sent
+    assert len(receiver.requests) == 1

@@ -20,6 +20,8 @@ from funnel.metrics.models import MetricInvalidation, MetricSnapshot, MetricValu
 from funnel.metrics.periods import period_of
 from funnel.metrics.services import metrics_recompute_stale
 from integrations.models import OutboxMessage
+from leads.imports.services import import_job_create
+from leads.models import Lead
 from tests.funnel.conftest import move
 from tests.funnel.metrics_scenario import build_scenario
 
@@ -223,3 +225,35 @@ def test_a_segment_edit_reslices_the_leads_history_and_a_phone_edit_does_not(
     [message] = invalidations()
     assert (message.kwargs["history_of"], message.kwargs["cause"]) == ([buyer.pk], "lead edited")
     assert set(stale_snapshots().values_list("period_kind", "period_start")) == {("month", FEBRUARY.start)}
+
+
+def test_an_import_with_back_dated_touches_marks_their_days_and_the_buyers_purchase(
+    computed, people, django_capture_on_commit_callbacks
+):
+    content = (
+        b"Last name,E-mail,Touch,When\n"
+        b"Buyer,p9-0@mail.example,webinar_attended,2026-01-05T10:00:00Z\n"  # P9 bought on Feb 12
+        b"Newcomer,new@mail.example,visit,2026-02-03T15:00:00Z\n"
+    )
+    mapping = {
+        "Last name": "lead.last_name",
+        "E-mail": "lead.email",
+        "Touch": "touch.kind",
+        "When": "touch.occurred_at",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        job = import_job_create(
+            actor=people["admin"], content=content, filename="touches.csv", mapping=mapping,
+            defaults={"lead.source_campaign": "Spring webinar"}, dry_run=False,
+        )  # fmt: skip
+    job.refresh_from_db()
+    assert (job.status, job.counts) == ("done", {"updated": 1, "created": 1}), job.error
+    [message] = [m for m in invalidations() if m.kwargs["cause"] == "imported touches"]
+    assert message.kwargs["days"] == ["2026-01-05", "2026-02-03"]
+    assert message.kwargs["lead_ids"] == sorted(
+        Lead.objects.filter(email__in=["p9-0@mail.example", "new@mail.example"]).values_list("pk", flat=True)
+    )
+    # Feb 3's day (the newcomer's touch) and February (that touch, and the buyer's purchase it now influenced).
+    assert set(stale_snapshots().values_list("period_kind", "period_start")) == {
+        ("month", FEBRUARY.start), ("day", FEB_3.start),
+    }  # fmt: skip

@@ -4,14 +4,15 @@ invalidation with itself (the outbox), the snapshot says it changed since, and t
 February 2026 is the hand-worked scenario of tests/funnel/metrics_scenario.py; it is closed whatever today is."""
 
 import threading
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
 from django.test import Client
 
-from crm.models import Campaign
+from crm.models import Campaign, Touch
+from funnel.attribution.services import attribution_rebuild
 from funnel.metrics.compute import snapshot_compute
 from funnel.metrics.dashboard import dashboard_read
 from funnel.metrics.families import FAMILIES
@@ -257,3 +258,21 @@ def test_an_import_with_back_dated_touches_marks_their_days_and_the_buyers_purch
     assert set(stale_snapshots().values_list("period_kind", "period_start")) == {
         ("month", FEBRUARY.start), ("day", FEB_3.start),
     }  # fmt: skip
+
+
+def test_the_nightly_rebuild_marks_once_the_periods_whose_credits_moved(
+    computed, people, django_capture_on_commit_callbacks
+):
+    buyer = computed["P9"][0]  # bought on Feb 12, with no touch until now
+    Touch.objects.create(  # as an ad platform's late export leaves it, for the rebuild to pick up
+        lead=buyer, campaign=Campaign.objects.get(), kind="webinar_attended",
+        occurred_at=datetime(2026, 1, 5, 10, tzinfo=UTC), recorded_by=people["marketer"],
+    )  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        attribution_rebuild()
+    [message] = [m for m in invalidations() if m.kwargs["cause"] == "attribution rebuilt"]
+    assert message.kwargs["days"] == ["2026-02-12"]  # one message for the batch, only the purchase that moved
+    assert set(stale_snapshots().values_list("period_kind", "period_start")) == {("month", FEBRUARY.start)}
+    with django_capture_on_commit_callbacks(execute=True):
+        attribution_rebuild()  # nothing moves the second time
+    assert len([m for m in invalidations() if m.kwargs["cause"] == "attribution rebuilt"]) == 1

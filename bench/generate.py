@@ -4,12 +4,13 @@
     .venv/bin/python bench/generate.py --reset --leads 20000   a quick development set
 
 Creates (when missing) five `bench …` teams with 40 owners (`bench_…` marketers, SDRs and sales reps) and
-their managers, ~2,000 companies and ~60 campaigns, then appends leads with a consistent stage history and
-the handoffs those histories opened (see bench/datagen.py); every transition carries the context the one door
-keeps (Transition.context). `--reset` first empties leads, transitions, handoffs and everything hanging off
-them. Secondary indexes of the loaded tables are dropped and rebuilt inside the loading transaction (a failure
-rolls everything back, indexes included); no trigger fires during the COPY, and the foreign keys are checked
-set-based before the commit. The next batch is generated while PostgreSQL takes the previous one.
+their managers, ~2,000 companies (every 20th a key account) and ~100 campaigns, then appends leads with a
+consistent stage history and the handoffs those histories opened (see bench/datagen.py); every transition
+carries the context the one door keeps (Transition.context). `--reset` first empties leads, transitions,
+handoffs and everything hanging off them. Secondary indexes of the loaded tables are dropped and rebuilt inside
+the loading transaction (a failure rolls everything back, indexes included); no trigger fires during the COPY,
+and the foreign keys are checked set-based before the commit. The next batch is generated while PostgreSQL takes
+the previous one.
 """
 
 import argparse
@@ -56,6 +57,7 @@ TEAMS = [
 MANAGER_ROLE = {"marketing": "marketing_manager", "shared": "sales_manager", "sales": "sales_manager"}
 OWNER_FUNCTION = {"marketer": "marketing", "sdr": "shared", "sales_rep": "sales"}
 COMPANIES, CAMPAIGNS = 2000, 100
+KEY_ACCOUNT_EVERY = 20  # 100 key accounts: the metrics slice them one by one
 INDUSTRIES = ["Software", "Manufacturing", "Retail", "Healthcare", "Finance", "Logistics", "Energy", "Education"]
 TERRITORIES = ["EMEA", "NA-East", "NA-West", "LATAM", "APAC"]
 SEGMENTS = ["enterprise", "mid_market", "smb", "smb"]
@@ -129,7 +131,7 @@ def ensure_people(cur: psycopg.Cursor) -> None:
 def ensure_companies_and_campaigns(cur: psycopg.Cursor) -> None:
     cur.executemany(
         "INSERT INTO crm_company (name, domain, industry, segment, territory, employees, size_band, is_key_account, "
-        "created_at) VALUES (%s, %s, %s, %s, %s, %s, '', false, now()) "
+        "key_account_tier, created_at) VALUES (%s, %s, %s, %s, %s, %s, '', %s, %s, now()) "
         "ON CONFLICT (lower(domain)) WHERE NOT domain = '' DO NOTHING",
         [
             (
@@ -139,6 +141,8 @@ def ensure_companies_and_campaigns(cur: psycopg.Cursor) -> None:
                 SEGMENTS[n % len(SEGMENTS)],
                 TERRITORIES[n % len(TERRITORIES)],
                 [5000, 800, 60, 15][n % 4] + n,
+                n % KEY_ACCOUNT_EVERY == 0,
+                (n // KEY_ACCOUNT_EVERY) % 3 + 1 if n % KEY_ACCOUNT_EVERY == 0 else None,
             )
             for n in range(COMPANIES)
         ],

@@ -10,10 +10,11 @@ class PeriodKind(models.TextChoices):
 
 class Dimension(models.TextChoices):
     """How a metric is sliced. `all` is the whole company; the others group by the lead's attribute (team and
-    owner as they were when the lead entered the stage)."""
+    owner as they were when the lead entered the stage). `company` slices key accounts one by one and holds every
+    other lead under the value ''."""
 
     ALL = "all", "Whole company"
-    COMPANY = "company", "Customer company"
+    COMPANY = "company", "Key account"
     TEAM = "team", "Team"
     OWNER = "owner", "Owner"
     CAMPAIGN = "campaign", "Source campaign"

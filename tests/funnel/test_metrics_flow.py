@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from crm.models import Company
 from funnel.metrics.compute import snapshot_compute
 from funnel.metrics.families import FAMILIES
 from funnel.metrics.models import MetricValue
@@ -182,3 +183,23 @@ def test_february_metrics_match_the_hand_worked_numbers_and_a_rerun_gives_identi
     assert again.pk == snapshot.pk
     assert sorted(MetricValue.objects.filter(snapshot=snapshot).values_list(*fields, "detail"), key=str) == before
     assert len(before) > 300
+
+
+@pytest.mark.django_db
+def test_the_company_slice_names_key_accounts_one_by_one_and_holds_every_other_lead_under_blank(people):
+    build_scenario(people)
+    key = Company.objects.get(domain="p1-0.example")  # P1's first copy and P9
+    Company.objects.filter(pk=key.pk).update(is_key_account=True, key_account_tier=1)
+    snapshot = snapshot_compute(period=FEBRUARY, families=FAMILIES)
+    values = set(
+        MetricValue.objects.filter(snapshot=snapshot, dimension="company").values_list("dimension_value", flat=True)
+    )
+    assert values == {str(key.pk), ""}  # 17 other companies, none sliced
+    account, rest, whole = rows(snapshot, "company", str(key.pk)), rows(snapshot, "company", ""), rows(snapshot)
+    assert int(account["closings", "", ""].value) == 2  # P9 on Feb 12, P1-0 on Feb 20
+    assert int(account["new_customers", "", ""].value) == 1  # the account's first purchase, P9's
+    assert account["revenue", "", "USD"].value == 12000
+    assert int(rest["closings", "", ""].value) == int(whole["closings", "", ""].value) - 2 == 5
+    for stage in ("interest", "consideration", "purchase"):
+        split = sum(int(r["entered", stage, ""].value) for r in (account, rest) if ("entered", stage, "") in r)
+        assert split == int(whole["entered", stage, ""].value), stage

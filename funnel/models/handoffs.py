@@ -63,6 +63,12 @@ class Handoff(models.Model):
         indexes = [
             models.Index(fields=["status", "accept_due_at"], name="handoff_accept_due"),
             models.Index(fields=["to_owner", "status"], name="handoff_inbox"),
+            # The handoff metrics select a period's handoffs by any of these four times (OR-ed, so a bitmap of
+            # each); without them every period read all handoffs, 0.5 s a day at 1.16M handoffs.
+            models.Index(fields=["created_at"], name="handoff_created"),
+            models.Index(fields=["decided_at"], name="handoff_decided", condition=Q(decided_at__isnull=False)),
+            models.Index(fields=["accept_due_at"], name="handoff_accept_due_at"),
+            models.Index(fields=["first_touch_due_at"], name="handoff_first_touch_due"),
         ]
         constraints = [
             models.UniqueConstraint(

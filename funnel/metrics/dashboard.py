@@ -3,6 +3,7 @@ segment, a campaign or a channel), the trend of the periods before it, and the s
 level beside them. Reads snapshots only (two queries for the metrics), so the page and its API cost the same
 whatever the size of the history; the web page and `GET /api/v1/dashboard/` both call `dashboard_read`."""
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -112,14 +113,28 @@ def recent_periods(period: Period, count: int) -> list[Period]:
     return periods[::-1]
 
 
-def dashboard_read(*, period: Period, slice: Slice = Slice()) -> Dashboard:
+def dashboard_snapshots(period: Period) -> dict[date, MetricSnapshot]:
+    """The snapshots of `period` and the periods of its trend, by start, with when a late change reached them."""
+    starts = [p.start for p in recent_periods(period, TREND_PERIODS)]
+    found = MetricSnapshot.objects.filter(period_kind=period.kind, period_start__in=starts)
+    return {s.period_start: s for s in found.annotate(changed_at=late_change())}
+
+
+def dashboard_version(period: Period, slice: Slice, snapshots: dict[date, MetricSnapshot]) -> str:
+    """A name for what `dashboard_read` would return: it changes whenever one of the snapshots is recomputed
+    (or created) or a late change reaches it, so a copy kept under it is never stale."""
+    stamp = [(s.pk, s.computed_at, s.history_through_id, s.changed_at) for _, s in sorted(snapshots.items())]
+    text = repr((period.kind, period.start, slice.dimension, slice.value, stamp))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def dashboard_read(
+    *, period: Period, slice: Slice = Slice(), snapshots: dict[date, MetricSnapshot] | None = None
+) -> Dashboard:
+    """One period and slice with its trend; `snapshots` when the caller already read them (dashboard_snapshots)."""
     periods = recent_periods(period, TREND_PERIODS)
-    snapshots = {
-        s.period_start: s
-        for s in MetricSnapshot.objects.filter(
-            period_kind=period.kind, period_start__in=[p.start for p in periods]
-        ).annotate(changed_at=late_change())
-    }
+    if snapshots is None:
+        snapshots = dashboard_snapshots(period)
     snapshot = snapshots.get(period.start)
     wanted = Q(snapshot=snapshot) | Q(snapshot__in=list(snapshots.values()), metric__in=TREND_METRICS)
     rows = MetricValue.objects.filter(wanted, dimension=slice.dimension, dimension_value=slice.value).only(

@@ -1,17 +1,23 @@
 """The managers' dashboard over the API: the same read as the web page (funnel.metrics.dashboard), one period
 and one slice with its trend, for integrations that pull the numbers into their own reports."""
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.db_router import reads_from_replica
 from funnel.metrics import dashboard as board
 from funnel.metrics.choices import PeriodKind
+
+# A version's body never changes, so this only bounds how long unread versions occupy the cache.
+CACHE_SECONDS = 3600
 
 
 class DashboardQuerySerializer(serializers.Serializer):
@@ -79,4 +85,19 @@ class DashboardView(APIView):
             slice_ = board.slice_from(q)
         except ValidationError as error:
             raise serializers.ValidationError(error.message_dict) from None
-        return Response(dashboard_payload(board.dashboard_read(period=period, slice=slice_)))
+        snapshots = board.dashboard_snapshots(period)
+        if getattr(request.accepted_renderer, "format", "") != "json":  # the browsable API renders it as usual
+            return Response(dashboard_payload(board.dashboard_read(period=period, slice=slice_, snapshots=snapshots)))
+        return HttpResponse(_rendered(period, slice_, snapshots), content_type="application/json")
+
+
+def _rendered(period, slice_, snapshots) -> bytes:
+    """The JSON body, kept under the snapshots' version (dashboard_version): the same bytes JSONRenderer writes,
+    without reading ~500 rows and rendering them again for every integration polling the same numbers."""
+    key = f"dashboard-api:{board.dashboard_version(period, slice_, snapshots)}"
+    body = cache.get(key)
+    if body is None:
+        data = board.dashboard_read(period=period, slice=slice_, snapshots=snapshots)
+        body = JSONRenderer().render(dashboard_payload(data))
+        cache.set(key, body, CACHE_SECONDS)
+    return body

@@ -51,10 +51,23 @@ def invalidations() -> list[OutboxMessage]:
     return list(OutboxMessage.objects.filter(task=INVALIDATE))
 
 
+def cohort(body: dict) -> tuple[str, str]:
+    """The dashboard API's interest → consideration cohort conversion, as (numerator, denominator)."""
+    [row] = [
+        n for n in body["numbers"] if (n["metric"], n["stage"], n["to_stage"]) == (
+            "cohort_conversion", "interest", "consideration"
+        )
+    ]  # fmt: skip
+    return row["numerator"], row["denominator"]
+
+
 def test_a_move_today_settles_februarys_cohort_and_the_schedule_recomputes_it(
     computed, people, api, django_capture_on_commit_callbacks
 ):
     assert (interest_to_consideration().numerator, interest_to_consideration().denominator) == (15, 21)
+    february_api = "/api/v1/dashboard/?period_kind=month&period_start=2026-02-01"
+    before = api(people["sales_manager"]).get(february_api).json()  # its body is now kept in the cache
+    assert before["changed_at"] is None and cohort(before) == ("15.000000", "21.000000")
     waiting = computed["P5"][0]  # entered interest on Feb 3 and still there
     with django_capture_on_commit_callbacks(execute=True):
         move(waiting, "consideration", people["admin"])
@@ -67,8 +80,8 @@ def test_a_move_today_settles_februarys_cohort_and_the_schedule_recomputes_it(
     }  # fmt: skip
     board = dashboard_read(period=FEBRUARY)
     assert board.changed_at is not None and board.changed_at >= board.computed_at
-    body = api(people["sales_manager"]).get("/api/v1/dashboard/?period_kind=month&period_start=2026-02-01").json()
-    assert body["changed_at"] is not None
+    body = api(people["sales_manager"]).get(february_api).json()
+    assert body["changed_at"] is not None and cohort(body) == ("15.000000", "21.000000")
     row = api(people["sales_manager"]).get("/api/v1/metrics/?period_kind=month&period_start=2026-02-01").json()
     assert all(r["changed_at"] for r in row["results"])
     page = Client()
@@ -84,6 +97,9 @@ def test_a_move_today_settles_februarys_cohort_and_the_schedule_recomputes_it(
     assert (interest_to_consideration().numerator, interest_to_consideration().denominator) == (16, 21)
     assert not stale_snapshots().exists()
     assert dashboard_read(period=FEBRUARY).changed_at is None
+    after = api(people["sales_manager"]).get(february_api).json()
+    assert after["changed_at"] is None and cohort(after) == ("16.000000", "21.000000")
+    assert after["computed_at"] > body["computed_at"]
     assert "Changed since:" not in page.get("/metrics/?period=month&start=2026-02-01").content.decode()
     assert metrics_recompute_stale() == []  # nothing left to do
 

@@ -61,6 +61,12 @@ def cohort(body: dict) -> tuple[str, str]:
     return row["numerator"], row["denominator"]
 
 
+def cohort_cell(response) -> str:
+    """The dashboard page's interest → consideration cohort rate, as shown."""
+    row = response.content.decode().split('<td data-label="From → to"><span class="stage stage-interest">')[1]
+    return row.split('data-label="Cohort">')[1].split("</a>")[0].rsplit(">", 1)[1]
+
+
 def test_a_move_today_settles_februarys_cohort_and_the_schedule_recomputes_it(
     computed, people, api, django_capture_on_commit_callbacks
 ):
@@ -68,6 +74,10 @@ def test_a_move_today_settles_februarys_cohort_and_the_schedule_recomputes_it(
     february_api = "/api/v1/dashboard/?period_kind=month&period_start=2026-02-01"
     before = api(people["sales_manager"]).get(february_api).json()  # its body is now kept in the cache
     assert before["changed_at"] is None and cohort(before) == ("15.000000", "21.000000")
+    page = Client()
+    page.force_login(people["leader"])
+    february_page = "/metrics/?period=month&start=2026-02-01"
+    assert cohort_cell(page.get(february_page)) == "71.4 %"  # 15/21; the board's HTML is now cached too
     waiting = computed["P5"][0]  # entered interest on Feb 3 and still there
     with django_capture_on_commit_callbacks(execute=True):
         move(waiting, "consideration", people["admin"])
@@ -84,9 +94,7 @@ def test_a_move_today_settles_februarys_cohort_and_the_schedule_recomputes_it(
     assert body["changed_at"] is not None and cohort(body) == ("15.000000", "21.000000")
     row = api(people["sales_manager"]).get("/api/v1/metrics/?period_kind=month&period_start=2026-02-01").json()
     assert all(r["changed_at"] for r in row["results"])
-    page = Client()
-    page.force_login(people["leader"])
-    html = page.get("/metrics/?period=month&start=2026-02-01").content.decode()
+    html = page.get(february_page).content.decode()
     assert "Changed since:" in html and "recomputes it within 10 minutes" in html
 
     jobs = metrics_recompute_stale()
@@ -100,7 +108,8 @@ def test_a_move_today_settles_februarys_cohort_and_the_schedule_recomputes_it(
     after = api(people["sales_manager"]).get(february_api).json()
     assert after["changed_at"] is None and cohort(after) == ("16.000000", "21.000000")
     assert after["computed_at"] > body["computed_at"]
-    assert "Changed since:" not in page.get("/metrics/?period=month&start=2026-02-01").content.decode()
+    assert "Changed since:" not in page.get(february_page).content.decode()
+    assert cohort_cell(page.get(february_page)) == "76.2 %"  # 16/21
     assert metrics_recompute_stale() == []  # nothing left to do
 
 

@@ -16,13 +16,17 @@ from funnel.metrics.measures import Group, count, ratio, total
 
 IN_PERIOD = "{0} >= %(start)s AND {0} < %(end)s"
 
-# A customer is the lead's company, else the lead itself (negated so it never meets a company id).
-CUSTOMER = "coalesce({0}.company_id, -{0}.id)"
-# Each customer's first purchase span up to the period's end, found once rather than probed per purchase.
-FIRST_PURCHASES = f"""SELECT DISTINCT ON ({CUSTOMER.format("fl")}) f.id
-    FROM {{spans}} f JOIN leads_lead fl ON fl.id = f.lead_id
-    WHERE f.stage = 'purchase' AND f.entered_at < %(end)s
-    ORDER BY {CUSTOMER.format("fl")}, f.entered_at, f.id"""
+# Each customer's first purchase span up to the period's end, found once rather than probed per purchase; a
+# customer is the lead's company, else the lead itself (negated so it never meets a company id). The
+# lead's company is a scalar lookup per purchase: as a join, the planner hashed all 1M leads for 32k purchases
+# (0.45 s of a day's 0.5 s).
+FIRST_PURCHASES = """SELECT DISTINCT ON (fc.customer) fc.id
+    FROM (
+        SELECT f.id, f.entered_at,
+               coalesce((SELECT fl.company_id FROM leads_lead fl WHERE fl.id = f.lead_id), -f.lead_id) AS customer
+        FROM {spans} f WHERE f.stage = 'purchase' AND f.entered_at < %(end)s
+    ) fc
+    ORDER BY fc.customer, fc.entered_at, fc.id"""
 
 CLOSES_SQL = f"""
 WITH closes AS (

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from funnel.metrics.choices import Dimension, PeriodKind
-from funnel.metrics.invalidation import late_change
+from funnel.metrics.invalidation import snapshots_read
 from funnel.metrics.models import MetricSnapshot, MetricValue
 from funnel.metrics.periods import Period, period_of
 from leads.choices import FUNNEL_STAGES
@@ -116,8 +116,7 @@ def recent_periods(period: Period, count: int) -> list[Period]:
 def dashboard_snapshots(period: Period) -> dict[date, MetricSnapshot]:
     """The snapshots of `period` and the periods of its trend, by start, with when a late change reached them."""
     starts = [p.start for p in recent_periods(period, TREND_PERIODS)]
-    found = MetricSnapshot.objects.filter(period_kind=period.kind, period_start__in=starts)
-    return {s.period_start: s for s in found.annotate(changed_at=late_change())}
+    return {s.period_start: s for s in snapshots_read(kind=period.kind, starts=starts)}
 
 
 def dashboard_version(period: Period, slice: Slice, snapshots: dict[date, MetricSnapshot]) -> str:

@@ -118,6 +118,21 @@ def late_change(via: str = "") -> Subquery:
     return Subquery(_late_changes(via).values("changed_at")[:1])
 
 
+def snapshots_read(*, kind: str, starts: list[date]) -> list[MetricSnapshot]:
+    """The snapshots of `kind` starting on `starts`, each with `changed_at` as `late_change` annotates it: the
+    same subquery in plain SQL, because the dashboard's API runs it on every read and compiling the annotated
+    queryset cost ~2.5 ms of Python there (half of a bare DRF request)."""
+    return list(
+        MetricSnapshot.objects.raw(
+            """SELECT s.*, (SELECT i.changed_at FROM funnel_metricinvalidation i
+                   WHERE i.period_kind = s.period_kind AND i.period_start = s.period_start
+                     AND i.changed_at >= s.computed_at LIMIT 1) AS changed_at
+               FROM funnel_metricsnapshot s WHERE s.period_kind = %s AND s.period_start = ANY(%s)""",
+            [kind, starts],
+        )
+    )
+
+
 def stale_snapshots() -> QuerySet[MetricSnapshot]:
     """Snapshots with a change recorded at or after the moment their data was read."""
     return MetricSnapshot.objects.filter(Exists(_late_changes()))

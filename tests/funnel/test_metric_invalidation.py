@@ -72,8 +72,11 @@ def test_a_move_today_settles_februarys_cohort_and_the_schedule_recomputes_it(
 ):
     assert (interest_to_consideration().numerator, interest_to_consideration().denominator) == (15, 21)
     february_api = "/api/v1/dashboard/?period_kind=month&period_start=2026-02-01"
-    before = api(people["sales_manager"]).get(february_api).json()  # its body is now kept in the cache
+    first = api(people["sales_manager"]).get(february_api)  # its body is now kept in the cache
+    before = first.json()
     assert before["changed_at"] is None and cohort(before) == ("15.000000", "21.000000")
+    again = api(people["sales_manager"]).get(february_api, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304 and again["ETag"] == first["ETag"] and not again.content
     page = Client()
     page.force_login(people["leader"])
     february_page = "/metrics/?period=month&start=2026-02-01"
@@ -90,7 +93,9 @@ def test_a_move_today_settles_februarys_cohort_and_the_schedule_recomputes_it(
     }  # fmt: skip
     board = dashboard_read(period=FEBRUARY)
     assert board.changed_at is not None and board.changed_at >= board.computed_at
-    body = api(people["sales_manager"]).get(february_api).json()
+    changed = api(people["sales_manager"]).get(february_api, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert changed.status_code == 200 and changed["ETag"] != first["ETag"]  # the late change is news
+    body = changed.json()
     assert body["changed_at"] is not None and cohort(body) == ("15.000000", "21.000000")
     row = api(people["sales_manager"]).get("/api/v1/metrics/?period_kind=month&period_start=2026-02-01").json()
     assert all(r["changed_at"] for r in row["results"])

@@ -86,16 +86,16 @@ entries = EntriesGroup(
     params=PAIR_PARAMS,
 )
 
-# The later stages and the current stage (a lead has one open span) are looked up once per cohort row, only for
-# stages some pair starts from, then the row is joined to its pairs.
+# The later stages and the current stage (a lead has one open span) are read in one pass over the lead's spans
+# per cohort row, only for stages some pair starts from, then the row is joined to its pairs.
 COHORT_CTE = f"""cohort AS MATERIALIZED (
-    SELECT k.lead_id, k.stage, k.owner_id, k.team_id, later.stages,
-           coalesce((SELECT o.stage FROM {{spans}} o WHERE o.lead_id = k.lead_id AND o.left_at IS NULL), '') AS now_in
+    SELECT k.lead_id, k.stage, k.owner_id, k.team_id, later.stages, coalesce(later.now_in, '') AS now_in
     FROM ({FIRST_ENTRIES}) k
-    LEFT JOIN LATERAL (
-        SELECT array_agg(DISTINCT n.stage) AS stages FROM {{spans}} n
-        WHERE n.lead_id = k.lead_id AND (n.entered_at, n.id) > (k.entered_at, k.id)
-    ) later ON TRUE
+    CROSS JOIN LATERAL (
+        SELECT array_agg(DISTINCT n.stage) FILTER (WHERE (n.entered_at, n.id) > (k.entered_at, k.id)) AS stages,
+               max(n.stage) FILTER (WHERE n.left_at IS NULL) AS now_in
+        FROM {{spans}} n WHERE n.lead_id = k.lead_id
+    ) later
     WHERE k.stage = ANY(%(pair_from)s::text[])
 )"""
 COHORTS_SQL = f"""

@@ -66,12 +66,15 @@ def parse_args() -> argparse.Namespace:
 
 
 def year_periods(today: date) -> list:
-    """Every period of every kind from the first of the month eleven months back to today, the months first (what
-    the floor computes), then quarters, weeks and days."""
+    """Every period of every kind from the first of the month eleven months back to today: the months first (what
+    the floor computes), then quarters, weeks and days in turn, so a run that gives up has timed every kind."""
+    from itertools import chain, zip_longest
+
     from funnel.metrics.periods import periods_between
 
     first = date(today.year - (today.month <= 11), (today.month - 12) % 12 + 1, 1)
-    return [p for kind in KIND_ORDER for p in periods_between(kind=kind, first=first, last=today)]
+    months, *others = (periods_between(kind=kind, first=first, last=today) for kind in KIND_ORDER)
+    return months + [p for p in chain.from_iterable(zip_longest(*others)) if p is not None]
 
 
 def family_name(family) -> str:
@@ -94,15 +97,18 @@ def timed_families(families: list, seconds: dict) -> list:
 
 
 def recompute(periods: list, families: list, give_up: float = float("inf")) -> tuple[float, dict, int]:
-    """Seconds through snapshot_compute, the seconds per (family, kind), and how many periods were done: the run
-    stops at the first period that ends past `give_up` seconds (a recompute that slow has missed its goal)."""
+    """Seconds through snapshot_compute, the seconds per (family, kind) and per kind (("", kind): whole
+    snapshot_compute calls, a list per period), and how many periods were done: the run stops at the first period
+    that ends past `give_up` seconds (a recompute that slow has missed its goal)."""
     from funnel.metrics.compute import snapshot_compute
 
     seconds: dict = defaultdict(float)
     wrapped = timed_families(families, seconds)
     started, done = time.perf_counter(), 0
     for period in periods:
+        began = time.perf_counter()
         snapshot_compute(period=period, families=wrapped)
+        seconds.setdefault(("", period.kind), []).append(time.perf_counter() - began)
         done += 1
         if time.perf_counter() - started > give_up:
             break
@@ -241,10 +247,12 @@ def _recompute_rows(a: dict, names: list[str]) -> list[str]:
         f"{len(names)} families | {ours_text} | {floor_s:.1f} s (by month, {a['floor_rows']:,} rows) "
         f"| ≤ 2× floor and < 60 s | {_verdict(met, f'{ratio:.2f}×' + (' or more' if done < a['periods'] else ''))} |"
     ]
+    rows += _by_kind_rows(a, floor_s)
     per_family: dict = defaultdict(list)
     for run_seconds in a["per_family"]:
         for key, seconds in run_seconds.items():
-            per_family[key].append(seconds)
+            if key[0]:  # ("", kind) holds whole periods (_by_kind_rows)
+                per_family[key].append(seconds)
     for (name, kind), values in sorted(per_family.items(), key=lambda item: (KIND_ORDER.index(item[0][1]), item[0][0])):
         rows.append(f"| … `{name}`, {kind} periods | {statistics.median(values):.1f} s | — | — | — |")
     today = statistics.median(a["today"])
@@ -253,6 +261,35 @@ def _recompute_rows(a: dict, names: list[str]) -> list[str]:
         f"moves; today so far: {today:.2f} s) | {day:.2f} s | — | ≤ 2 s "
         f"| {_verdict(day <= 2, f'{day:.2f} s')} |"
     )
+    return rows
+
+
+def _by_kind_rows(a: dict, floor_s: float) -> list[str]:
+    """The first run's whole periods by kind: the months against the floor (its own grain), and the year
+    projected from each kind's mean period where the run gave up before the kind's end."""
+    first = a["per_family"][0]
+    counts = {kind: sum(p.kind == kind for p in year_periods(datetime.now(UTC).date())) for kind in KIND_ORDER}
+    rows, projected, missing = [], 0.0, []
+    for kind in KIND_ORDER:
+        done = first.get(("", kind), [])
+        if not done:
+            missing.append(kind)
+            continue
+        projected += statistics.mean(done) * counts[kind]
+        if kind == "month" and len(done) == counts[kind]:
+            months = sum(done)
+            rows.append(
+                f"| … the {counts[kind]} months alone (the floor's grain), all families | {months:.1f} s "
+                f"| {floor_s:.1f} s | — | {months / floor_s:.2f}× the floor |"
+            )
+        rows.append(
+            f"| … {kind} periods: {len(done)} of {counts[kind]} done | mean {statistics.mean(done):.2f} s a period "
+            f"| — | — | — |"
+        )
+    if not missing:
+        rows.append(f"| … the year projected from each kind's mean period | {projected:.0f} s | — | < 60 s | — |")
+    else:
+        rows.append(f"| … the year projected | not possible: no {' or '.join(missing)} period done | — | — | — |")
     return rows
 
 

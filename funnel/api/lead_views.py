@@ -147,7 +147,8 @@ class LeadViewSet(
         responses={201: s.ApprovalRequestSerializer(many=True)},
         summary="Ask the roles an escalation names to approve a move",
     )
-    @action(detail=True, methods=["post"], url_path="approval-requests")
+    # Answers the list it made, unpaginated: without this the schema promised a page of results.
+    @action(detail=True, methods=["post"], url_path="approval-requests", pagination_class=None)
     @token_scope("handoffs")
     def approval_requests(self, request, pk=None):
         data = s.ApprovalCreateSerializer(data=request.data)

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -79,7 +79,22 @@ class DashboardView(APIView):
 
     scope_resource = "metrics"
 
-    @extend_schema(parameters=[DashboardQuerySerializer], responses={200: OpenApiTypes.OBJECT}, summary="Dashboard")
+    @extend_schema(
+        parameters=[
+            DashboardQuerySerializer,
+            OpenApiParameter(
+                "If-None-Match",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="The ETag of an earlier answer: 304 while it still names the same numbers.",
+            ),
+        ],
+        responses={
+            200: OpenApiTypes.OBJECT,
+            304: OpenApiResponse(description="Not modified: no recompute or late change since that ETag."),
+        },
+        summary="Dashboard",
+    )
     def get(self, request):
         query = DashboardQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

@@ -13,8 +13,8 @@ from funnel.metrics.choices import Dimension
 SOURCE_EXPR = "CASE WHEN l.source_campaign_id IS NULL THEN 'sales' ELSE 'marketing' END"
 # Customer companies are sliced one by one only when they are key accounts; every other lead falls in the
 # company slice ''. A slice per account of thousands, at every day and week, stored ~93 % of all metric rows
-# (2,000 bench companies against ~160 other slices) for numbers nobody reads at that grain; the drill-down
-# still lists any account's leads. The subquery is hashed once per statement.
+# (2,000 bench companies against ~160 other slices) for numbers nobody reads at that grain (the lead search
+# still finds any account's leads by its name). The subquery is hashed once per statement.
 KEY_ACCOUNT_EXPR = (
     "CASE WHEN l.company_id IN (SELECT ka.id FROM crm_company ka WHERE ka.is_key_account) THEN l.company_id END"
 )

@@ -19,7 +19,7 @@ IN_PERIOD = "{0} >= %(start)s AND {0} < %(end)s"
 # Each customer's first purchase span up to the period's end, found once rather than probed per purchase; a
 # customer is the lead's company, else the lead itself (negated so it never meets a company id). The
 # lead's company is a scalar lookup per purchase: as a join, the planner hashed all 1M leads for 32k purchases
-# (0.45 s of a day's 0.5 s).
+# (0.44 s of a day's 0.50 s statement; with the lookups the statement takes 0.31-0.38 s).
 FIRST_PURCHASES = """SELECT DISTINCT ON (fc.customer) fc.id
     FROM (
         SELECT f.id, f.entered_at,

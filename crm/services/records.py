@@ -21,6 +21,7 @@ from accounts.models import User
 from crm.choices import KeyAccountTier, MergeKind
 from crm.exceptions import NotAllowed
 from crm.models import Company, Contact, RecordMerge
+from integrations.metric_changes import metric_history_changed
 
 EDITORS = frozenset({Role.SALES_REP, Role.SDR, Role.MARKETER, Role.ADMIN, Role.INTEGRATION}) | MANAGER_ROLES
 STEWARDS = MANAGER_ROLES | {Role.ADMIN}
@@ -207,7 +208,17 @@ def company_update(*, user: User, company_id: int, **data) -> Company:
     with transaction.atomic():
         company = Company.objects.select_for_update().get(pk=company_id)
         _check_steward_fields(user, data, company)
-        return _write_company(company, data)
+        was_key = company.is_key_account
+        company = _write_company(company, data)
+        if company.is_key_account != was_key:
+            _metrics_resliced(company, cause="key account changed")
+        return company
+
+
+def _metrics_resliced(company: Company, cause: str) -> None:
+    """The metrics slice a key account's leads apart and every other lead together (funnel.metrics.dimensions):
+    when the company's place there changes, every computed closed period holding its leads' history does."""
+    metric_history_changed(lead_ids=company.leads.values_list("id", flat=True), cause=cause)
 
 
 def _write_contact(contact: Contact, data: dict) -> Contact:
@@ -294,10 +305,13 @@ def _merge(model: type[Company | Contact], kind: str, *, keep: int, duplicate: i
             raise ValidationError(
                 {"duplicate": f"{gone} still has {', '.join(names)} that clash with {kept}'s and cannot move."}
             ) from None
+        key_before = model is Company and (kept.is_key_account or gone.is_key_account)
         filled = _fill_blanks(kept, gone)
         if filled:
             kept.save(update_fields=filled)  # after the delete: the duplicate's domain or e-mail is free now
             moved["fields_filled"] = filled
+        if key_before:  # a key account's leads moved slice, or the kept company's did
+            _metrics_resliced(kept, cause="key account merged")
         return RecordMerge.objects.create(
             kind=kind, kept_id=kept.pk, removed_id=duplicate, removed=removed, moved=moved, merged_by=by
         )

@@ -11,7 +11,8 @@ import pytest
 from django.db import connection, transaction
 from django.test import Client
 
-from crm.models import Campaign, Touch
+from crm.models import Campaign, Company, Touch
+from crm.services.records import company_merge, company_update
 from funnel.attribution.services import attribution_rebuild
 from funnel.metrics.compute import snapshot_compute
 from funnel.metrics.dashboard import dashboard_read
@@ -256,6 +257,28 @@ def test_a_segment_edit_reslices_the_leads_history_and_a_phone_edit_does_not(
     [message] = invalidations()
     assert (message.kwargs["history_of"], message.kwargs["cause"]) == ([buyer.pk], "lead edited")
     assert set(stale_snapshots().values_list("period_kind", "period_start")) == {("month", FEBRUARY.start)}
+
+
+def test_a_company_becoming_a_key_account_or_merged_into_one_reslices_its_leads_history(
+    computed, people, django_capture_on_commit_callbacks
+):
+    shared = Company.objects.get(domain="p1-0.example")  # P1's first copy and P9, both bought in February
+    with django_capture_on_commit_callbacks(execute=True):
+        company_update(user=people["admin"], company_id=shared.pk, industry="Retail")
+    assert invalidations() == []  # not a slice the metrics use
+    with django_capture_on_commit_callbacks(execute=True):
+        company_update(user=people["admin"], company_id=shared.pk, is_key_account=True, key_account_tier=1)
+    [message] = invalidations()
+    expected = sorted([computed["P1"][0].pk, computed["P9"][0].pk])
+    assert (message.kwargs["history_of"], message.kwargs["cause"]) == (expected, "key account changed")
+    assert ("month", FEBRUARY.start) in set(stale_snapshots().values_list("period_kind", "period_start"))
+
+    other = Company.objects.get(domain="x.example")  # P10 and P11, not a key account
+    with django_capture_on_commit_callbacks(execute=True):
+        company_merge(keep=shared.pk, duplicate=other.pk, by=people["admin"])
+    merged = invalidations()[-1]
+    expected += [computed["P10"][0].pk, computed["P11"][0].pk]
+    assert (merged.kwargs["history_of"], merged.kwargs["cause"]) == (sorted(expected), "key account merged")
 
 
 def test_an_import_with_back_dated_touches_marks_their_days_and_the_buyers_purchase(

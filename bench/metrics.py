@@ -7,8 +7,9 @@ floor) and under 60 s on 2 cores; the current day's recompute ≤ 2 s; the dashb
 
 In its own database (DATABASE_URL, by default crm_bench_metrics): bench/generate.py's leads and history, then
 once the spans, touches, spend, purchases and expenses (bench/metrics_data.py). In one process, alternately:
-(a) every period of every kind in the year (the twelve months to today) through snapshot_compute with
-    funnel.metrics.families.FAMILIES, each family timed apart, against the floor (bench/metrics_data.py);
+(a) every period of every kind in the year (the twelve months to today) through snapshots_compute with
+    funnel.metrics.families.FAMILIES, in the batches a recompute job uses, each family timed apart, against the
+    floor (bench/metrics_data.py);
 (b) today's day period recomputed, and the busiest day of the last 90 days (a current day in full: the goal is
     judged on it);
 then through gunicorn and wrk, (c) the dashboard's API against /bench/hello/ (the metrics list beside it) and
@@ -67,14 +68,16 @@ def parse_args() -> argparse.Namespace:
 
 def year_periods(today: date) -> list:
     """Every period of every kind from the first of the month eleven months back to today: the months first (what
-    the floor computes), then quarters, weeks and days in turn, so a run that gives up has timed every kind."""
+    the floor computes), then batches (see `batches`) of quarters, weeks and days in turn, so a run that gives up
+    has timed every kind."""
     from itertools import chain, zip_longest
 
     from funnel.metrics.periods import periods_between
 
     first = date(today.year - (today.month <= 11), (today.month - 12) % 12 + 1, 1)
     months, *others = (periods_between(kind=kind, first=first, last=today) for kind in KIND_ORDER)
-    return months + [p for p in chain.from_iterable(zip_longest(*others)) if p is not None]
+    turns = zip_longest(*(batches(periods) for periods in others))
+    return months + [p for batch in chain.from_iterable(turns) if batch is not None for p in batch]
 
 
 def family_name(family) -> str:
@@ -86,10 +89,10 @@ def timed_families(families: list, seconds: dict) -> list:
     """The families wrapped so each adds its time to seconds[(name, period kind)]."""
 
     def wrap(family):
-        def timed(cursor, period, snapshot_id):
+        def timed(cursor, batch):
             started = time.perf_counter()
-            family(cursor, period, snapshot_id)
-            seconds[(family_name(family), period.kind)] += time.perf_counter() - started
+            family(cursor, batch)
+            seconds[(family_name(family), batch.kind)] += time.perf_counter() - started
 
         return timed
 
@@ -97,22 +100,38 @@ def timed_families(families: list, seconds: dict) -> list:
 
 
 def recompute(periods: list, families: list, give_up: float = float("inf")) -> tuple[float, dict, int]:
-    """Seconds through snapshot_compute, the seconds per (family, kind) and per kind (("", kind): whole
-    snapshot_compute calls, a list per period), and how many periods were done: the run stops at the first period
-    that ends past `give_up` seconds (a recompute that slow has missed its goal)."""
-    from funnel.metrics.compute import snapshot_compute
+    """Seconds through snapshots_compute in the job's batches, the seconds per (family, kind) and per kind (("",
+    kind): each period's share of its batch, a list per period), and how many periods were done: the run stops at
+    the first batch that ends past `give_up` seconds (a recompute that slow has missed its goal)."""
+    from funnel.metrics.compute import snapshots_compute
 
     seconds: dict = defaultdict(float)
     wrapped = timed_families(families, seconds)
     started, done = time.perf_counter(), 0
-    for period in periods:
+    for batch in batches(periods):
         began = time.perf_counter()
-        snapshot_compute(period=period, families=wrapped)
-        seconds.setdefault(("", period.kind), []).append(time.perf_counter() - began)
-        done += 1
+        snapshots_compute(periods=batch, families=wrapped)
+        share = (time.perf_counter() - began) / len(batch)
+        seconds.setdefault(("", batch[0].kind), []).extend([share] * len(batch))
+        done += len(batch)
         if time.perf_counter() - started > give_up:
             break
     return time.perf_counter() - started, dict(seconds), done
+
+
+def batches(periods: list) -> list[list]:
+    """The periods in the batches a recompute job runs them in (funnel.metrics.services.BATCH): consecutive
+    periods of one kind, at most the kind's batch size."""
+    from funnel.metrics.services import BATCH
+
+    out: list[list] = []
+    for period in periods:
+        last = out[-1] if out else None
+        if last and last[0].kind == period.kind and len(last) < BATCH[period.kind]:
+            last.append(period)
+        else:
+            out.append([period])
+    return out
 
 
 def floor(periods: list) -> tuple[float, tuple[int, dict]]:

@@ -6,14 +6,18 @@ returns exactly the set that was counted.
 A group's `base` is a SELECT with the columns `lead_id, stage, to_stage, owner_id, team_id` plus whatever its
 measures read, over `{spans}` and `{purchases}` (the live tables when computing; the history as it stood at the
 snapshot's newest transition when drilling down, so a number drills down to its own leads even after the
-funnel moved on). Parameters are `%(start)s` and `%(end)s` (the period) and the group's own.
+funnel moved on). It also selects `period`, the start of the period holding the row (PERIOD_KEY of the
+timestamp its range reads). Parameters are `%(start)s` and `%(end)s` (the batch's bounds, or the one period a
+drill-down reads), `%(kind)s` and `%(tz)s` (for `period`) and the group's own.
 """
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import QuerySet
 
+from funnel.metrics.compute import BATCH_PERIODS, Batch
 from funnel.metrics.dimensions import dimension_columns, dimension_expression, grouping_sets
 from funnel.metrics.periods import Period
 from leads.models import Lead
@@ -34,7 +38,7 @@ AS_OF = {
     "purchases": "(SELECT * FROM funnel_purchase WHERE transition_id <= %(through)s)",
 }
 OWNER, TEAM = "b.owner_id", "b.team_id"
-KEYS = "b.stage, b.to_stage"
+KEYS = "b.period, b.stage, b.to_stage"
 
 
 @dataclass(frozen=True)
@@ -102,15 +106,22 @@ class Group:
     measures: tuple[Measure, ...]
     params: Mapping[str, object] = field(default_factory=dict)
 
-    def __call__(self, cursor, period: Period, snapshot_id: int) -> None:
-        cursor.execute(self.insert_sql(), {**self._params(period), "snapshot": snapshot_id})
+    def __call__(self, cursor, batch: Batch) -> None:
+        cursor.execute(self.insert_sql(), {**batch.params(), **self.params})
 
     @property
     def metrics(self) -> list[str]:
         return [m.metric for m in self.measures]
 
     def _params(self, period: Period, through: int | None = None) -> dict:
-        return {"start": period.starts_at, "end": period.ends_at, "through": through, **self.params}
+        return {
+            "start": period.starts_at,
+            "end": period.ends_at,
+            "kind": period.kind,
+            "tz": settings.TIME_ZONE,
+            "through": through,
+            **self.params,
+        }
 
     def insert_sql(self) -> str:
         columns = ",\n".join(
@@ -124,16 +135,17 @@ class Group:
         return f"""
 INSERT INTO funnel_metricvalue
     (snapshot_id, metric, stage, to_stage, dimension, dimension_value, value, numerator, denominator, detail)
-SELECT %(snapshot)s, v.metric, a.stage, a.to_stage, a.dimension, a.dimension_value, v.value, v.numerator,
+SELECT ps.snapshot, v.metric, a.stage, a.to_stage, a.dimension, a.dimension_value, v.value, v.numerator,
        v.denominator, v.detail
 FROM (
-    SELECT b.stage, b.to_stage, {dimension_columns(owner=OWNER, team=TEAM)},
+    SELECT b.period, b.stage, b.to_stage, {dimension_columns(owner=OWNER, team=TEAM)},
     {columns}
     FROM ({self.base.format(**LIVE)}) b
     JOIN leads_lead l ON l.id = b.lead_id
     LEFT JOIN crm_campaign c ON c.id = l.source_campaign_id
     GROUP BY {grouping_sets(extra=KEYS, owner=OWNER, team=TEAM)}
 ) a
+JOIN {BATCH_PERIODS} ON ps.start = a.period
 CROSS JOIN LATERAL (VALUES {rows}) AS v(metric, value, numerator, denominator, detail, keep)
 WHERE v.keep"""
 

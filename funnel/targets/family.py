@@ -8,6 +8,7 @@ purchase counts for a team when the lead was the team's at the purchase (its sta
 page (funnel.targets.selectors.target_attainment). Periods without a target (days, weeks, years' parts) get
 no row."""
 
+from funnel.metrics.compute import per_period
 from funnel.metrics.periods import Period
 
 ATTAINMENT_SQL = """
@@ -45,6 +46,7 @@ FROM r
 """
 
 
+@per_period
 def target_attainment(cursor, period: Period, snapshot_id: int) -> None:
     cursor.execute(
         ATTAINMENT_SQL,

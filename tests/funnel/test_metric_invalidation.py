@@ -203,7 +203,7 @@ def test_a_change_marked_while_a_recompute_reads_leaves_the_snapshot_stale(peopl
     build_scenario(people)
     reading, marked = threading.Event(), threading.Event()
 
-    def slow_family(cursor, period, snapshot_id):
+    def slow_family(cursor, batch):
         reading.set()
         assert marked.wait(10)
 

@@ -1,4 +1,5 @@
-"""The metric families a snapshot computes, in order. Each module documents the metrics it writes."""
+"""The metric families a snapshot computes, in order. Each module documents the metrics it writes. The handoff,
+money and target families still compute one period per statement (funnel.metrics.compute.per_period)."""
 
 from funnel.metrics.compute import Family
 from funnel.metrics.families.flow import cohorts, entries, stage_times, velocity

@@ -17,8 +17,7 @@ the whole company and every dimension (the owner and team are the span's: who he
   purchase, for purchases during P (leads that never sat in awareness are left out).
 """
 
-from datetime import timedelta
-
+from funnel.metrics.compute import BATCH_PERIODS, PERIOD_END, PERIOD_KEY
 from funnel.metrics.dimensions import dimension_columns, grouping_sets
 from funnel.metrics.families.drill import INSERT
 from funnel.metrics.measures import LIVE, Group, count, percentile, ratio
@@ -32,17 +31,18 @@ PAIR_PARAMS = {"pair_from": [x for x, _ in PAIRS], "pair_to": [y for _, y in PAI
 IN_PERIOD = "{0} >= %(start)s AND {0} < %(end)s"
 DAYS = "extract(epoch FROM {0}) / 86400"
 
-# Each lead's first entry into each stage during the period.
-FIRST_ENTRIES = f"""SELECT DISTINCT ON (s.lead_id, s.stage)
-        s.id, s.lead_id, s.stage, s.entered_at, s.owner_id, s.team_id
-    FROM {{spans}} s WHERE {IN_PERIOD.format("s.entered_at")}
-    ORDER BY s.lead_id, s.stage, s.entered_at, s.id"""
+# Each lead's first entry into each stage during each period.
+FIRST_ENTRIES = f"""SELECT DISTINCT ON (k.period, s.lead_id, s.stage)
+        k.period, s.id, s.lead_id, s.stage, s.entered_at, s.owner_id, s.team_id
+    FROM {{spans}} s CROSS JOIN LATERAL (SELECT {PERIOD_KEY.format("s.entered_at")} AS period) k
+    WHERE {IN_PERIOD.format("s.entered_at")}
+    ORDER BY k.period, s.lead_id, s.stage, s.entered_at, s.id"""
 
 ENTRIES_SQL = f"""
 WITH firsts AS ({FIRST_ENTRIES})
-SELECT f.lead_id, f.stage, ''::text AS to_stage, f.owner_id, f.team_id, 'entered' AS role FROM firsts f
+SELECT f.period, f.lead_id, f.stage, ''::text AS to_stage, f.owner_id, f.team_id, 'entered' AS role FROM firsts f
 UNION ALL
-SELECT f.lead_id, p.x, p.y, f.owner_id, f.team_id, CASE WHEN f.stage = p.x THEN 'from' ELSE 'to' END
+SELECT f.period, f.lead_id, p.x, p.y, f.owner_id, f.team_id, CASE WHEN f.stage = p.x THEN 'from' ELSE 'to' END
 FROM firsts f JOIN unnest(%(pair_from)s::text[], %(pair_to)s::text[]) AS p(x, y) ON f.stage IN (p.x, p.y)
 """
 # A lead has one first entry per stage, so each role holds at most one row per lead and stage pair: rows counted
@@ -54,18 +54,21 @@ FLOW_DETAIL = "jsonb_build_object('kind', 'flow')"
 ENTRIES_INSERT = f"""
 WITH firsts AS ({FIRST_ENTRIES.format(**LIVE)}),
 e AS (
-    SELECT f.stage, {dimension_columns(owner="f.owner_id", team="f.team_id")}, count(*) AS n
-    FROM firsts f JOIN leads_lead l ON l.id = f.lead_id LEFT JOIN crm_campaign c ON c.id = l.source_campaign_id
-    GROUP BY {grouping_sets(extra="f.stage", owner="f.owner_id", team="f.team_id")}
+    SELECT ps.snapshot, a.* FROM (
+        SELECT f.period, f.stage, {dimension_columns(owner="f.owner_id", team="f.team_id")}, count(*) AS n
+        FROM firsts f JOIN leads_lead l ON l.id = f.lead_id LEFT JOIN crm_campaign c ON c.id = l.source_campaign_id
+        GROUP BY {grouping_sets(extra="f.period, f.stage", owner="f.owner_id", team="f.team_id")}
+    ) a JOIN {BATCH_PERIODS} ON ps.start = a.period
 )
 {INSERT}
-SELECT %(snapshot)s, 'entered', e.stage, '', e.dimension, e.dimension_value, e.n, NULL, NULL, NULL FROM e
+SELECT e.snapshot, 'entered', e.stage, '', e.dimension, e.dimension_value, e.n, NULL, NULL, NULL FROM e
 UNION ALL
-SELECT %(snapshot)s, 'flow_conversion', x.stage, p.y, x.dimension, x.dimension_value,
+SELECT x.snapshot, 'flow_conversion', x.stage, p.y, x.dimension, x.dimension_value,
        coalesce(y.n, 0)::numeric / x.n, coalesce(y.n, 0), x.n, {FLOW_DETAIL}
 FROM unnest(%(pair_from)s::text[], %(pair_to)s::text[]) AS p(x, y)
 JOIN e x ON x.stage = p.x
-LEFT JOIN e y ON y.stage = p.y AND y.dimension = x.dimension AND y.dimension_value = x.dimension_value
+LEFT JOIN e y ON y.snapshot = x.snapshot AND y.stage = p.y AND y.dimension = x.dimension
+    AND y.dimension_value = x.dimension_value
 """
 
 
@@ -89,7 +92,7 @@ entries = EntriesGroup(
 # The later stages and the current stage (a lead has one open span) are read in one pass over the lead's spans
 # per cohort row, only for stages some pair starts from, then the row is joined to its pairs.
 COHORT_CTE = f"""cohort AS MATERIALIZED (
-    SELECT k.lead_id, k.stage, k.owner_id, k.team_id, later.stages, coalesce(later.now_in, '') AS now_in
+    SELECT k.period, k.lead_id, k.stage, k.owner_id, k.team_id, later.stages, coalesce(later.now_in, '') AS now_in
     FROM ({FIRST_ENTRIES}) k
     CROSS JOIN LATERAL (
         SELECT array_agg(DISTINCT n.stage) FILTER (WHERE (n.entered_at, n.id) > (k.entered_at, k.id)) AS stages,
@@ -100,7 +103,7 @@ COHORT_CTE = f"""cohort AS MATERIALIZED (
 )"""
 COHORTS_SQL = f"""
 WITH {COHORT_CTE}
-SELECT k.lead_id, k.stage, p.y AS to_stage, k.owner_id, k.team_id,
+SELECT k.period, k.lead_id, k.stage, p.y AS to_stage, k.owner_id, k.team_id,
        coalesce(p.y = ANY(k.stages), false) AS reached, k.now_in
 FROM cohort k
 JOIN unnest(%(pair_from)s::text[], %(pair_to)s::text[]) AS p(x, y) ON p.x = k.stage
@@ -108,11 +111,13 @@ JOIN unnest(%(pair_from)s::text[], %(pair_to)s::text[]) AS p(x, y) ON p.x = k.st
 LOST = "NOT b.reached AND b.now_in = 'lost'"
 RECYCLED = "NOT b.reached AND b.now_in = 'nurture'"
 OPEN = "NOT b.reached AND b.now_in NOT IN ('lost', 'nurture')"
+# Judged when computed (%(now)s), from the end of the period (`{0}`: its first day), in the company's time zone.
+MATURE_ON = f"({PERIOD_END} + {MATURITY_DAYS})"
+MATURITY = f"'immature', %(now)s < {MATURE_ON}::timestamp AT TIME ZONE %(tz)s, 'mature_on', {MATURE_ON}::text"
 COHORT_DETAIL = f"""jsonb_build_object('kind', 'cohort',
     'lost', {lead_count(LOST, distinct=False)},
     'recycled', {lead_count(RECYCLED, distinct=False)},
-    'open', {lead_count(OPEN, distinct=False)},
-    'immature', %(immature)s::boolean, 'mature_on', %(mature_on)s::text)"""
+    'open', {lead_count(OPEN, distinct=False)}, {MATURITY.format("b.period")})"""
 
 
 # The same rows as the generic statement over COHORTS_SQL (which the drill-down reads), without multiplying each
@@ -136,23 +141,23 @@ def _for_pair(part: str) -> str:
 COHORTS_INSERT = f"""
 WITH {COHORT_CTE.format(**LIVE)},
 g AS (
-    SELECT k.stage, {dimension_columns(owner="k.owner_id", team="k.team_id")}, count(*) AS n,
+    SELECT k.period, k.stage, {dimension_columns(owner="k.owner_id", team="k.team_id")}, count(*) AS n,
     {WIDE}
     FROM cohort k JOIN leads_lead l ON l.id = k.lead_id LEFT JOIN crm_campaign c ON c.id = l.source_campaign_id
-    GROUP BY {grouping_sets(extra="k.stage", owner="k.owner_id", team="k.team_id")}
+    GROUP BY {grouping_sets(extra="k.period, k.stage", owner="k.owner_id", team="k.team_id")}
 ),
 s AS (
-    SELECT g.stage, p.y, g.dimension, g.dimension_value, g.n,
+    SELECT ps.snapshot, g.period, g.stage, p.y, g.dimension, g.dimension_value, g.n,
            {_for_pair("reached")}, {_for_pair("lost")}, {_for_pair("recycled")}
-    FROM g JOIN unnest(%(pair_from)s::text[], %(pair_to)s::text[]) AS p(x, y) ON p.x = g.stage
+    FROM g JOIN {BATCH_PERIODS} ON ps.start = g.period
+    JOIN unnest(%(pair_from)s::text[], %(pair_to)s::text[]) AS p(x, y) ON p.x = g.stage
 )
 {INSERT}
-SELECT %(snapshot)s, m.metric, s.stage, s.y, s.dimension, s.dimension_value, m.value, m.num, m.den, m.detail
+SELECT s.snapshot, m.metric, s.stage, s.y, s.dimension, s.dimension_value, m.value, m.num, m.den, m.detail
 FROM s CROSS JOIN LATERAL (VALUES
     ('cohort_conversion', s.reached::numeric / s.n, s.reached::numeric, s.n::numeric,
      jsonb_build_object('kind', 'cohort', 'lost', s.lost, 'recycled', s.recycled,
-                        'open', s.n - s.reached - s.lost - s.recycled,
-                        'immature', %(immature)s::boolean, 'mature_on', %(mature_on)s::text)),
+                        'open', s.n - s.reached - s.lost - s.recycled, {MATURITY.format("s.period")})),
     ('cohort_reached', s.reached, NULL, NULL, NULL),
     ('cohort_lost', s.lost, NULL, NULL, NULL),
     ('cohort_recycled', s.recycled, NULL, NULL, NULL),
@@ -162,18 +167,11 @@ FROM s CROSS JOIN LATERAL (VALUES
 
 
 class CohortGroup(Group):
-    """Cohort rows carry whether the period's cohorts are still maturing, judged when they are computed. They
-    are written with COHORTS_INSERT; the drill-down reads the generic base."""
+    """Cohort rows carry whether the period's cohorts are still maturing (MATURITY). They are written with
+    COHORTS_INSERT; the drill-down reads the generic base."""
 
     def insert_sql(self) -> str:
         return COHORTS_INSERT
-
-    def _params(self, period, through=None) -> dict:
-        from django.utils import timezone
-
-        mature_on = period.ends_at + timedelta(days=MATURITY_DAYS)
-        params = super()._params(period, through)
-        return {**params, "immature": timezone.now() < mature_on, "mature_on": mature_on.date().isoformat()}
 
 
 # One cohort row per lead and stage (its first entry), joined to distinct pairs: one row per lead and pair.
@@ -191,7 +189,7 @@ cohorts = CohortGroup(
 )
 
 STAGE_TIMES_SQL = f"""
-SELECT s.lead_id, s.stage, ''::text AS to_stage, s.owner_id, s.team_id,
+SELECT {PERIOD_KEY.format("s.left_at")} AS period, s.lead_id, s.stage, ''::text AS to_stage, s.owner_id, s.team_id,
        {DAYS.format("s.left_at - s.entered_at")} AS days
 FROM {{spans}} s WHERE {IN_PERIOD.format("s.left_at")}
 """
@@ -205,7 +203,8 @@ stage_times = Group(
 )
 
 VELOCITY_SQL = f"""
-SELECT s.lead_id, 'awareness'::text AS stage, 'purchase'::text AS to_stage, s.owner_id, s.team_id,
+SELECT {PERIOD_KEY.format("s.entered_at")} AS period, s.lead_id, 'awareness'::text AS stage,
+       'purchase'::text AS to_stage, s.owner_id, s.team_id,
        {DAYS.format("s.entered_at - first.at")} AS days
 FROM {{spans}} s
 LEFT JOIN LATERAL (

@@ -24,6 +24,7 @@ Counts are of handoffs; `handoff_leads` lists the leads behind any row (a lead h
 
 from django.db.models import QuerySet
 
+from funnel.metrics.compute import per_period
 from funnel.metrics.dimensions import dimension_columns, dimension_expression, grouping_sets
 from funnel.metrics.families.drill import INSERT, leads_in
 from funnel.metrics.periods import Period
@@ -144,6 +145,7 @@ def _params(period: Period, snapshot_id: int | None = None) -> dict:
     return {"start": period.starts_at, "end": period.ends_at, "snapshot": snapshot_id}
 
 
+@per_period
 def handoff_family(cursor, period: Period, snapshot_id: int) -> None:
     """Writes the handoff counts, acceptance times and SLA compliance of `period`."""
     cursor.execute(ANSWERS_SQL, _params(period, snapshot_id))

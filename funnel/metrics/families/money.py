@@ -31,6 +31,7 @@ from django.db.models import QuerySet
 
 from funnel.attribution.services import MQL
 from funnel.attribution.weights import FIRST, MODELS
+from funnel.metrics.compute import per_period
 from funnel.metrics.families.drill import INSERT, leads_in
 from funnel.metrics.families.outcomes import FIRST_PURCHASES
 from funnel.metrics.periods import Period
@@ -182,6 +183,7 @@ def _params(period: Period, snapshot_id: int | None = None) -> dict:
     }
 
 
+@per_period
 def money_family(cursor, period: Period, snapshot_id: int) -> None:
     """Writes the cost, return, sourced/influenced revenue and expense ratio rows of `period`."""
     for sql in (COST_SQL, RETURN_SQL, REVENUE_SQL, EXPENSE_SQL):

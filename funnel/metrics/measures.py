@@ -45,7 +45,8 @@ KEYS = "b.period, b.stage, b.to_stage"
 class Measure:
     """One metric of a group: SQL aggregates over the group's rows `b` for its value (and ratio parts), whether
     a slice has the metric at all (`keep`), and the predicates picking the rows behind its value (`where`) and
-    behind its denominator (`of`)."""
+    behind its denominator (`of`). A measure not `stored` has no rows of its own (another row's detail carries
+    its number); it names that number's drill-down."""
 
     metric: str
     value: str
@@ -55,6 +56,7 @@ class Measure:
     numerator: str = "NULL"
     denominator: str = "NULL"
     detail: str = "NULL"
+    stored: bool = True
 
 
 def leads(where: str, distinct: bool = True) -> str:
@@ -64,10 +66,10 @@ def leads(where: str, distinct: bool = True) -> str:
     return f"count({'DISTINCT b.lead_id' if distinct else '*'}) FILTER (WHERE {where})"
 
 
-def count(metric: str, where: str, scope: str = "TRUE", distinct: bool = True) -> Measure:
+def count(metric: str, where: str, scope: str = "TRUE", distinct: bool = True, stored: bool = True) -> Measure:
     """How many distinct leads match `where`; emitted (zero included) wherever the slice has `scope` rows.
     `distinct=False` counts rows instead (see `leads`)."""
-    return Measure(metric, leads(where, distinct), f"bool_or({scope})", where, of=scope)
+    return Measure(metric, leads(where, distinct), f"bool_or({scope})", where, of=scope, stored=stored)
 
 
 def ratio(metric: str, where: str, of: str = "TRUE", detail: str = "NULL", distinct: bool = True) -> Measure:
@@ -124,13 +126,14 @@ class Group:
         }
 
     def insert_sql(self) -> str:
+        stored = [m for m in self.measures if m.stored]
         columns = ",\n".join(
             f"{m.value} AS v{i}, {m.numerator} AS n{i}, {m.denominator} AS d{i}, {m.detail} AS x{i}, {m.keep} AS k{i}"
-            for i, m in enumerate(self.measures)
+            for i, m in enumerate(stored)
         )
         rows = ",\n".join(
             f"('{m.metric}', a.v{i}::numeric, a.n{i}::numeric, a.d{i}::numeric, a.x{i}::jsonb, a.k{i})"
-            for i, m in enumerate(self.measures)
+            for i, m in enumerate(stored)
         )
         return f"""
 INSERT INTO funnel_metricvalue

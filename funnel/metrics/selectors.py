@@ -6,7 +6,7 @@ from collections.abc import Callable
 from django.db.models import QuerySet
 
 from accounts.models import User
-from funnel.metrics.families import FAMILIES
+from funnel.metrics.families import GROUPS
 from funnel.metrics.families import handoffs as handoff_family
 from funnel.metrics.families import money as money_family
 from funnel.metrics.invalidation import late_change
@@ -65,9 +65,8 @@ def drills() -> dict[str, Drill]:
         found[metric] = _family_drill(money_family.money_leads, numerator_flag=False)
     for metric in getattr(handoff_family, "SETS", {}):
         found[metric] = _family_drill(handoff_family.handoff_leads, numerator_flag=True)
-    for family in FAMILIES:
-        if isinstance(family, Group):
-            found.update(dict.fromkeys(family.metrics, _group_drill(family)))
+    for group in GROUPS:
+        found.update(dict.fromkeys(group.metrics, _group_drill(group)))
     return found
 
 

@@ -19,7 +19,7 @@ the whole company and every dimension (the owner and team are the span's: who he
   purchase, for purchases during P (leads that never sat in awareness are left out).
 """
 
-from funnel.metrics.compute import BATCH_PERIODS, PERIOD_END, PERIOD_KEY
+from funnel.metrics.compute import BATCH_PERIODS, PERIOD_END, PERIOD_KEY, Batch
 from funnel.metrics.dimensions import dimension_columns, grouping_sets
 from funnel.metrics.families.drill import INSERT
 from funnel.metrics.measures import LIVE, Group, count, percentile, ratio
@@ -54,38 +54,7 @@ FROM firsts f JOIN unnest(%(pair_from)s::text[], %(pair_to)s::text[]) AS p(x, y)
 # A lead has one first entry per stage, so each role holds at most one row per lead and stage pair: rows counted
 # are leads counted.
 FLOW_DETAIL = "jsonb_build_object('kind', 'flow')"
-# The same numbers as the generic statement over ENTRIES_SQL (which the drill-down reads), without grouping its
-# five rows per entry: a pair's 'from' rows in a slice are the slice's entries of X and its 'to' rows those of Y,
-# so each slice's entries are counted once and the pairs are joined to those counts.
-ENTRIES_INSERT = f"""
-WITH firsts AS ({FIRST_ENTRIES.format(**LIVE)}),
-e AS (
-    SELECT ps.snapshot, a.* FROM (
-        SELECT f.period, f.stage, {dimension_columns(owner="f.owner_id", team="f.team_id")}, count(*) AS n
-        FROM firsts f JOIN leads_lead l ON l.id = f.lead_id LEFT JOIN crm_campaign c ON c.id = l.source_campaign_id
-        GROUP BY {grouping_sets(extra="f.period, f.stage", owner="f.owner_id", team="f.team_id")}
-    ) a JOIN {BATCH_PERIODS} ON ps.start = a.period
-)
-{INSERT}
-SELECT e.snapshot, 'entered', e.stage, '', e.dimension, e.dimension_value, e.n, NULL, NULL, NULL FROM e
-UNION ALL
-SELECT x.snapshot, 'flow_conversion', x.stage, p.y, x.dimension, x.dimension_value,
-       coalesce(y.n, 0)::numeric / x.n, coalesce(y.n, 0), x.n, {FLOW_DETAIL}
-FROM unnest(%(pair_from)s::text[], %(pair_to)s::text[]) AS p(x, y)
-JOIN e x ON x.stage = p.x
-LEFT JOIN e y ON y.snapshot = x.snapshot AND y.stage = p.y AND y.dimension = x.dimension
-    AND y.dimension_value = x.dimension_value
-"""
-
-
-class EntriesGroup(Group):
-    """Entries write their rows with ENTRIES_INSERT; the drill-down keeps reading the generic base."""
-
-    def insert_sql(self) -> str:
-        return ENTRIES_INSERT
-
-
-entries = EntriesGroup(
+entries = Group(
     name="entries",
     base=ENTRIES_SQL,
     measures=(
@@ -95,18 +64,17 @@ entries = EntriesGroup(
     params=PAIR_PARAMS,
 )
 
-# The funnel stages entered later (`later`, their BITs) and the current stage (a lead has one open span) are read
-# in one pass over the lead's spans per cohort row, only for stages some pair starts from.
+# The funnel stages a lead entered after a first entry (`later`, their BITs) and its current stage (a lead has one
+# open span), in one pass over the lead's spans, for stages some pair starts from.
+LATER_AND_NOW = f"""SELECT bit_or({STAGE_BIT.format("n.stage")})
+                   FILTER (WHERE (n.entered_at, n.id) > (k.entered_at, k.id)) AS later,
+               max(n.stage) FILTER (WHERE n.left_at IS NULL) AS now_in
+        FROM {{spans}} n WHERE n.lead_id = k.lead_id AND k.stage = ANY(%(pair_from)s::text[])"""
 COHORT_CTE = f"""cohort AS MATERIALIZED (
     SELECT k.period, k.lead_id, k.stage, k.owner_id, k.team_id, coalesce(nx.later, 0) AS later,
            coalesce(nx.now_in, '') AS now_in
     FROM ({FIRST_ENTRIES}) k
-    CROSS JOIN LATERAL (
-        SELECT bit_or({STAGE_BIT.format("n.stage")})
-                   FILTER (WHERE (n.entered_at, n.id) > (k.entered_at, k.id)) AS later,
-               max(n.stage) FILTER (WHERE n.left_at IS NULL) AS now_in
-        FROM {{spans}} n WHERE n.lead_id = k.lead_id
-    ) nx
+    CROSS JOIN LATERAL ({LATER_AND_NOW}) nx
     WHERE k.stage = ANY(%(pair_from)s::text[])
 )"""
 COHORTS_SQL = f"""
@@ -128,9 +96,7 @@ COHORT_DETAIL = f"""jsonb_build_object('kind', 'cohort',
     'open', {lead_count(OPEN, distinct=False)}, {MATURITY.format("b.period")})"""
 
 
-# The same rows as the generic statement over COHORTS_SQL (which the drill-down reads), without multiplying each
-# cohort row by its pairs before grouping: one row per cohort row, a count per later stage, as the floor does;
-# the pairs are joined to the grouped counts (a month: 200k rows grouped instead of 780k).
+# Per cohort row, one count per later stage and outcome (reached it; else now lost; else now in nurture).
 LATER = FUNNEL[1:]
 NOT_REACHED = "k.later & {0} = 0"
 WIDE = ",\n    ".join(
@@ -146,21 +112,42 @@ def _for_pair(part: str) -> str:
     return f"CASE p.y {cases} END AS {part}"
 
 
-COHORTS_INSERT = f"""
-WITH {COHORT_CTE.format(**LIVE)},
+# Entries, flow conversion and cohorts in one statement, with the same rows as the generic statements over
+# ENTRIES_SQL and COHORTS_SQL (which the drill-downs read). All three start from each lead's first entry into each
+# stage in the period, so those are read, sorted and joined to their leads once; only a first entry into a stage
+# some pair starts from reads the lead's later spans (LATER_AND_NOW's gate). Each cohort row is grouped once, with
+# a count per later stage, as the floor does, and the pairs are joined to the grouped counts; a pair's flow is
+# the slice's entries of Y over those of X.
+FLOW_INSERT = f"""
+WITH cohort AS MATERIALIZED (
+    SELECT k.period, k.lead_id, k.stage, k.owner_id, k.team_id, coalesce(nx.later, 0) AS later,
+           coalesce(nx.now_in, '') AS now_in
+    FROM ({FIRST_ENTRIES.format(**LIVE)}) k
+    CROSS JOIN LATERAL ({LATER_AND_NOW.format(**LIVE)}) nx
+),
 g AS (
-    SELECT k.period, k.stage, {dimension_columns(owner="k.owner_id", team="k.team_id")}, count(*) AS n,
-    {WIDE}
-    FROM cohort k JOIN leads_lead l ON l.id = k.lead_id LEFT JOIN crm_campaign c ON c.id = l.source_campaign_id
-    GROUP BY {grouping_sets(extra="k.period, k.stage", owner="k.owner_id", team="k.team_id")}
+    SELECT ps.snapshot, a.* FROM (
+        SELECT k.period, k.stage, {dimension_columns(owner="k.owner_id", team="k.team_id")}, count(*) AS n,
+        {WIDE}
+        FROM cohort k JOIN leads_lead l ON l.id = k.lead_id LEFT JOIN crm_campaign c ON c.id = l.source_campaign_id
+        GROUP BY {grouping_sets(extra="k.period, k.stage", owner="k.owner_id", team="k.team_id")}
+    ) a JOIN {BATCH_PERIODS} ON ps.start = a.period
 ),
 s AS (
-    SELECT ps.snapshot, g.period, g.stage, p.y, g.dimension, g.dimension_value, g.n,
+    SELECT g.snapshot, g.period, g.stage, p.y, g.dimension, g.dimension_value, g.n,
            {_for_pair("reached")}, {_for_pair("lost")}, {_for_pair("recycled")}
-    FROM g JOIN {BATCH_PERIODS} ON ps.start = g.period
-    JOIN unnest(%(pair_from)s::text[], %(pair_to)s::text[]) AS p(x, y) ON p.x = g.stage
+    FROM g JOIN unnest(%(pair_from)s::text[], %(pair_to)s::text[]) AS p(x, y) ON p.x = g.stage
 )
 {INSERT}
+SELECT g.snapshot, 'entered', g.stage, '', g.dimension, g.dimension_value, g.n, NULL, NULL, NULL FROM g
+UNION ALL
+SELECT x.snapshot, 'flow_conversion', x.stage, p.y, x.dimension, x.dimension_value,
+       coalesce(y.n, 0)::numeric / x.n, coalesce(y.n, 0), x.n, {FLOW_DETAIL}
+FROM unnest(%(pair_from)s::text[], %(pair_to)s::text[]) AS p(x, y)
+JOIN g x ON x.stage = p.x
+LEFT JOIN g y ON y.snapshot = x.snapshot AND y.stage = p.y AND y.dimension = x.dimension
+    AND y.dimension_value = x.dimension_value
+UNION ALL
 SELECT s.snapshot, 'cohort_conversion', s.stage, s.y, s.dimension, s.dimension_value, s.reached::numeric / s.n,
        s.reached, s.n,
        jsonb_build_object('kind', 'cohort', 'lost', s.lost, 'recycled', s.recycled,
@@ -169,16 +156,13 @@ FROM s
 """
 
 
-class CohortGroup(Group):
-    """Cohort rows carry whether the period's cohorts are still maturing (MATURITY). They are written with
-    COHORTS_INSERT; the drill-down reads the generic base."""
-
-    def insert_sql(self) -> str:
-        return COHORTS_INSERT
+def flow(cursor, batch: Batch) -> None:
+    """Writes the entries, flow and cohort rows of the batch (FLOW_INSERT); `entries` and `cohorts` drill down."""
+    cursor.execute(FLOW_INSERT, {**batch.params(), **PAIR_PARAMS})
 
 
 # One cohort row per lead and stage (its first entry), joined to distinct pairs: one row per lead and pair.
-cohorts = CohortGroup(
+cohorts = Group(
     name="cohorts",
     base=COHORTS_SQL,
     measures=(

@@ -11,4 +11,5 @@ from funnel.targets.family import target_attainment
 
 FAMILIES: list[Family] = [flow, stage_times, velocity, closes, sales, target_attainment, handoff_family, money_family]
 # `flow` writes the rows of `entries` and `cohorts` in one statement; every group drills down through its own base.
+# The handoff, money and target families run one statement per period of a batch (funnel.metrics.compute.per_period).
 GROUPS: list[Group] = [entries, cohorts, stage_times, velocity, closes, sales]

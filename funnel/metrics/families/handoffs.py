@@ -145,6 +145,8 @@ def _params(period: Period, snapshot_id: int | None = None) -> dict:
     return {"start": period.starts_at, "end": period.ends_at, "snapshot": snapshot_id}
 
 
+# Per period: one statement over a batch of days, each handoff joined to the periods its own times fall in, took
+# 4.4 s for a month of days against 3.5 s for the 31 statements, and 0.22 s against 0.13 s for one day (bench).
 @per_period
 def handoff_family(cursor, period: Period, snapshot_id: int) -> None:
     """Writes the handoff counts, acceptance times and SLA compliance of `period`."""

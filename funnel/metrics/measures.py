@@ -100,7 +100,7 @@ def total(metric: str, expr: str, where: str = "TRUE", per: str = "", detail: st
 
 @dataclass(frozen=True)
 class Group:
-    """Metrics computed together from one set of rows: a snapshot family (`group(cursor, period, snapshot_id)`)
+    """Metrics computed together from one set of rows: a snapshot family (`group(cursor, batch)`)
     and the drill-down of each of its metrics."""
 
     name: str

@@ -66,18 +66,18 @@ def parse_args() -> argparse.Namespace:
 # ---- (a) and (b): recomputes ---------------------------------------------------------------------------------
 
 
-def year_periods(today: date) -> list:
-    """Every period of every kind from the first of the month eleven months back to today: the months first (what
-    the floor computes), then batches (see `batches`) of quarters, weeks and days in turn, so a run that gives up
-    has timed every kind."""
+def year_batches(today: date) -> list[list]:
+    """Every period of every kind from the first of the month eleven months back to today, in the batches a
+    recompute job computes together (funnel.metrics.services.period_batches): the months first (what the floor
+    computes), then batches of quarters, weeks and days in turn, so a run that gives up has timed every kind."""
     from itertools import chain, zip_longest
 
     from funnel.metrics.periods import periods_between
+    from funnel.metrics.services import period_batches
 
     first = date(today.year - (today.month <= 11), (today.month - 12) % 12 + 1, 1)
-    months, *others = (periods_between(kind=kind, first=first, last=today) for kind in KIND_ORDER)
-    turns = zip_longest(*(batches(periods) for periods in others))
-    return months + [p for batch in chain.from_iterable(turns) if batch is not None for p in batch]
+    months, *others = (period_batches(periods_between(kind=kind, first=first, last=today)) for kind in KIND_ORDER)
+    return months + [batch for batch in chain.from_iterable(zip_longest(*others)) if batch is not None]
 
 
 def family_name(family) -> str:
@@ -99,16 +99,16 @@ def timed_families(families: list, seconds: dict) -> list:
     return [wrap(family) for family in families]
 
 
-def recompute(periods: list, families: list, give_up: float = float("inf")) -> tuple[float, dict, int]:
-    """Seconds through snapshots_compute in the job's batches, the seconds per (family, kind) and per kind (("",
-    kind): each period's share of its batch, a list per period), and how many periods were done: the run stops at
-    the first batch that ends past `give_up` seconds (a recompute that slow has missed its goal)."""
+def recompute(batches: list[list], families: list, give_up: float = float("inf")) -> tuple[float, dict, int]:
+    """Seconds through snapshots_compute, batch by batch, the seconds per (family, kind) and per kind (("", kind):
+    each period's share of its batch, a list per period), and how many periods were done: the run stops at the
+    first batch that ends past `give_up` seconds (a recompute that slow has missed its goal)."""
     from funnel.metrics.compute import snapshots_compute
 
     seconds: dict = defaultdict(float)
     wrapped = timed_families(families, seconds)
     started, done = time.perf_counter(), 0
-    for batch in batches(periods):
+    for batch in batches:
         began = time.perf_counter()
         snapshots_compute(periods=batch, families=wrapped)
         share = (time.perf_counter() - began) / len(batch)
@@ -117,21 +117,6 @@ def recompute(periods: list, families: list, give_up: float = float("inf")) -> t
         if time.perf_counter() - started > give_up:
             break
     return time.perf_counter() - started, dict(seconds), done
-
-
-def batches(periods: list) -> list[list]:
-    """The periods in the batches a recompute job runs them in (funnel.metrics.services.BATCH): consecutive
-    periods of one kind, at most the kind's batch size."""
-    from funnel.metrics.services import BATCH
-
-    out: list[list] = []
-    for period in periods:
-        last = out[-1] if out else None
-        if last and last[0].kind == period.kind and len(last) < BATCH[period.kind]:
-            last.append(period)
-        else:
-            out.append([period])
-    return out
 
 
 def floor(periods: list) -> tuple[float, tuple[int, dict]]:
@@ -165,7 +150,8 @@ def measure_recomputes(args: argparse.Namespace, families: list) -> dict:
     from funnel.metrics.periods import period_of
 
     today = datetime.now(UTC).date()
-    periods = year_periods(today)
+    batches = year_batches(today)
+    periods = [p for batch in batches for p in batch]
     result: dict = {"ours": [], "floor": [], "per_family": [], "done": [], "day": [], "periods": len(periods)}
     for number in range(args.runs):
         for who in ("floor", "ours") if number % 2 == 0 else ("ours", "floor"):
@@ -173,7 +159,7 @@ def measure_recomputes(args: argparse.Namespace, families: list) -> dict:
                 seconds, (result["floor_rows"], result["floor_entered"]) = floor(periods)
                 result["floor"].append(seconds)
             else:
-                seconds, per_family, done = recompute(periods, families, args.give_up)
+                seconds, per_family, done = recompute(batches, families, args.give_up)
                 result["ours"].append(seconds)
                 result["per_family"].append(per_family)
                 result["done"].append(done)
@@ -189,8 +175,8 @@ def measure_recomputes(args: argparse.Namespace, families: list) -> dict:
     result["busiest"] = busiest
     result["today"] = []
     for _ in range(args.day_runs):
-        result["today"].append(recompute([today_period], families)[0])
-        result["day"].append(recompute([period_of(kind=PeriodKind.DAY, day=busiest)], families)[0])
+        result["today"].append(recompute([[today_period]], families)[0])
+        result["day"].append(recompute([[period_of(kind=PeriodKind.DAY, day=busiest)]], families)[0])
     print(f"(b) today: {', '.join(f'{s:.2f}' for s in result['today'])} s", flush=True)
     print(f"(b) {busiest}: {', '.join(f'{s:.2f}' for s in result['day'])} s", flush=True)
     return result
@@ -287,7 +273,8 @@ def _by_kind_rows(a: dict, floor_s: float) -> list[str]:
     """The first run's whole periods by kind: the months against the floor (its own grain), and the year
     projected from each kind's mean period where the run gave up before the kind's end."""
     first = a["per_family"][0]
-    counts = {kind: sum(p.kind == kind for p in year_periods(datetime.now(UTC).date())) for kind in KIND_ORDER}
+    periods = [p for batch in year_batches(datetime.now(UTC).date()) for p in batch]
+    counts = {kind: sum(p.kind == kind for p in periods) for kind in KIND_ORDER}
     rows, projected, missing = [], 0.0, []
     for kind in KIND_ORDER:
         done = first.get(("", kind), [])

@@ -17,7 +17,7 @@ from funnel.metrics.compute import snapshots_compute
 from funnel.metrics.families import FAMILIES
 from funnel.metrics.invalidation import stale_snapshots
 from funnel.metrics.models import MetricJob
-from funnel.metrics.periods import period_of
+from funnel.metrics.periods import Period, period_of
 from integrations.outbox import outbox_emit
 
 RECOMPUTERS = MANAGER_ROLES | {Role.ADMIN, Role.INTEGRATION}
@@ -64,6 +64,12 @@ def metric_job_request(*, user: User, period_kind: str, period_starts: list[date
     return job
 
 
+def period_batches(periods: list[Period]) -> list[list[Period]]:
+    """Periods of one kind, in order, cut into the batches a job computes together (BATCH)."""
+    size = BATCH[periods[0].kind] if periods else 1
+    return [periods[first : first + size] for first in range(0, len(periods), size)]
+
+
 def metric_job_run(*, job_id: int) -> MetricJob:
     """Runs the job's periods in order, in batches. Safe to run again: a finished job is left as it is; one whose
     worker died (still `running`) or that failed is run again from its first period — each snapshot is replaced
@@ -78,11 +84,11 @@ def metric_job_run(*, job_id: int) -> MetricJob:
     if not claimed:
         return job
     periods = [period_of(kind=job.period_kind, day=date.fromisoformat(day)) for day in sorted(set(job.period_starts))]
-    size = BATCH[job.period_kind]
+    done = 0
     try:
-        for first in range(0, len(periods), size):
-            snapshots_compute(periods=periods[first : first + size], families=FAMILIES)
-            done = min(first + size, len(periods))
+        for batch in period_batches(periods):
+            snapshots_compute(periods=batch, families=FAMILIES)
+            done += len(batch)
             MetricJob.objects.filter(pk=job_id).update(progress=done * 100 // len(periods))
     except Exception as exc:
         MetricJob.objects.filter(pk=job_id).update(

@@ -70,11 +70,11 @@ LATER_AND_NOW = f"""SELECT bit_or({STAGE_BIT.format("n.stage")})
                    FILTER (WHERE (n.entered_at, n.id) > (k.entered_at, k.id)) AS later,
                max(n.stage) FILTER (WHERE n.left_at IS NULL) AS now_in
         FROM {{spans}} n WHERE n.lead_id = k.lead_id AND k.stage = ANY(%(pair_from)s::text[])"""
-COHORT_CTE = f"""cohort AS MATERIALIZED (
-    SELECT k.period, k.lead_id, k.stage, k.owner_id, k.team_id, coalesce(nx.later, 0) AS later,
+FIRSTS_LATER = f"""SELECT k.period, k.lead_id, k.stage, k.owner_id, k.team_id, coalesce(nx.later, 0) AS later,
            coalesce(nx.now_in, '') AS now_in
     FROM ({FIRST_ENTRIES}) k
-    CROSS JOIN LATERAL ({LATER_AND_NOW}) nx
+    CROSS JOIN LATERAL ({LATER_AND_NOW}) nx"""
+COHORT_CTE = f"""cohort AS MATERIALIZED ({FIRSTS_LATER}
     WHERE k.stage = ANY(%(pair_from)s::text[])
 )"""
 COHORTS_SQL = f"""
@@ -119,12 +119,7 @@ def _for_pair(part: str) -> str:
 # a count per later stage, as the floor does, and the pairs are joined to the grouped counts; a pair's flow is
 # the slice's entries of Y over those of X.
 FLOW_INSERT = f"""
-WITH cohort AS MATERIALIZED (
-    SELECT k.period, k.lead_id, k.stage, k.owner_id, k.team_id, coalesce(nx.later, 0) AS later,
-           coalesce(nx.now_in, '') AS now_in
-    FROM ({FIRST_ENTRIES.format(**LIVE)}) k
-    CROSS JOIN LATERAL ({LATER_AND_NOW.format(**LIVE)}) nx
-),
+WITH cohort AS MATERIALIZED ({FIRSTS_LATER.format(**LIVE)}),
 g AS (
     SELECT ps.snapshot, a.* FROM (
         SELECT k.period, k.stage, {dimension_columns(owner="k.owner_id", team="k.team_id")}, count(*) AS n,

@@ -22,6 +22,9 @@ from funnel.metrics.models import MetricSnapshot, MetricValue
 from funnel.metrics.periods import Period
 from funnel.models.transitions import Transition
 
+# The timestamp `{0}` falls between `%(start)s` and `%(end)s`: a batch's range (PERIOD_KEY then names the period of
+# the batch holding it) or, for a family run per period, that period.
+IN_PERIOD = "{0} >= %(start)s AND {0} < %(end)s"
 # The start (a local date) of the period of `%(kind)s` holding the timestamp `{0}`: the same day, Monday-based
 # week, month or quarter as funnel.metrics.periods.period_of (PostgreSQL's weeks are ISO weeks, Monday first).
 PERIOD_KEY = "date_trunc(%(kind)s, {0} AT TIME ZONE %(tz)s)::date"

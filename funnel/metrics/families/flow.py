@@ -19,7 +19,7 @@ the whole company and every dimension (the owner and team are the span's: who he
   purchase, for purchases during P (leads that never sat in awareness are left out).
 """
 
-from funnel.metrics.compute import BATCH_PERIODS, PERIOD_END, PERIOD_KEY, Batch
+from funnel.metrics.compute import BATCH_PERIODS, IN_PERIOD, PERIOD_END, PERIOD_KEY, Batch
 from funnel.metrics.dimensions import dimension_columns, grouping_sets
 from funnel.metrics.families.drill import INSERT
 from funnel.metrics.measures import LIVE, Group, count, percentile, ratio
@@ -34,7 +34,6 @@ PAIRS = [(x, y) for i, x in enumerate(FUNNEL) for y in FUNNEL[i + 1 :]]
 BIT = {stage: 1 << n for n, stage in enumerate(FUNNEL)}
 STAGE_BIT = "CASE {0} " + " ".join(f"WHEN '{stage}' THEN {bit}" for stage, bit in BIT.items()) + " ELSE 0 END"
 PAIR_PARAMS = {"pair_from": [x for x, _ in PAIRS], "pair_to": [y for _, y in PAIRS]}
-IN_PERIOD = "{0} >= %(start)s AND {0} < %(end)s"
 DAYS = "extract(epoch FROM {0}) / 86400"
 
 # Each lead's first entry into each stage during each period.

@@ -31,14 +31,13 @@ from django.db.models import QuerySet
 
 from funnel.attribution.services import MQL
 from funnel.attribution.weights import FIRST, MODELS
-from funnel.metrics.compute import per_period
+from funnel.metrics.compute import IN_PERIOD, per_period
 from funnel.metrics.families.drill import INSERT, leads_in
 from funnel.metrics.families.outcomes import FIRST_PURCHASES
 from funnel.metrics.periods import Period
 from leads.models import Lead
 
 MQL_USED = f"definition_versions @> '{json.dumps([{'code': MQL}])}'"
-IN_PERIOD = "{0} >= %(start)s AND {0} < %(end)s"
 DATED = "spent_on >= %(first)s AND spent_on < %(last)s"
 FIRST_MQL = f"""t.{MQL_USED} AND {IN_PERIOD.format("t.occurred_at")} AND NOT EXISTS (
     SELECT 1 FROM funnel_transition e WHERE e.lead_id = t.lead_id AND e.{MQL_USED}

@@ -12,10 +12,8 @@ and the win rate, for the whole company and every dimension (owner and team: who
   money family does).
 """
 
-from funnel.metrics.compute import PERIOD_KEY
+from funnel.metrics.compute import IN_PERIOD, PERIOD_KEY
 from funnel.metrics.measures import Group, count, ratio, total
-
-IN_PERIOD = "{0} >= %(start)s AND {0} < %(end)s"
 
 # Each customer's first purchase span up to the batch's end (the first up to a period's end, where it falls in that
 # period, is the customer's first ever), found once rather than probed per purchase; a

@@ -34,12 +34,17 @@ def side_for(user: User, side: str | None) -> str:
 
 def sign(version, *, side: str, user: User, now, what: str) -> bool:
     """Records the signature on the locked `version`; True when it now carries both (the caller activates it).
-    Signing a proposal that is no longer proposed, or both sides as one person, is refused."""
+    Signing a proposal that is no longer proposed, both sides as one person, or a side someone else has signed is
+    refused."""
     if version.status != VersionStatus.PROPOSED:
         raise NotPending(f"{what} is {version.status}.")
     other = version.sales_approver_id if side == SignOffSide.MARKETING else version.marketing_approver_id
     if other == user.pk:
         raise NotAllowed("The marketing and the sales sign-off must come from two different people.")
+    signed_by = version.marketing_approver if side == SignOffSide.MARKETING else version.sales_approver
+    if signed_by is not None and signed_by.pk != user.pk:
+        # A second signer for the same side would silently erase the first one's commitment.
+        raise NotPending(f"{what} is already signed for {side} by {signed_by.get_username()}.")
     if side == SignOffSide.MARKETING:
         version.marketing_approver, version.marketing_signed_at = user, now
     else:

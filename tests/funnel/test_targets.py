@@ -102,6 +102,19 @@ def test_sign_off_needs_both_sides_refuses_others_and_repeats_harmlessly(people,
         target_withdraw(target_id=target.pk, user=people["leader"])
 
 
+def test_a_side_signed_by_one_person_cannot_be_signed_over_by_another(people, managers):
+    marketing, sales = managers
+    target = _propose(people)
+    target_sign_off(target_id=target.pk, user=sales)
+    with pytest.raises(NotPending, match="already signed for sales by"):
+        target_sign_off(target_id=target.pk, user=people["leader"], side="sales")
+    target.refresh_from_db()
+    assert (target.sales_approver, target.status) == (sales, "proposed")
+    # The leader may still sign the other side, which activates it with the sales manager's signature kept.
+    active = target_sign_off(target_id=target.pk, user=people["leader"], side="marketing")
+    assert (active.status, active.sales_approver, active.marketing_approver) == ("active", sales, people["leader"])
+
+
 def _leader_signed(people):
     target = _propose(people, amount=1)
     target_sign_off(target_id=target.pk, user=people["leader"], side="sales")

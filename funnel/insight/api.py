@@ -2,11 +2,11 @@
 marketing did about a tag."""
 
 import django_filters
-from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from config.db_router import reads_from_replica
@@ -130,7 +130,7 @@ class DigestViewSet(viewsets.ReadOnlyModelViewSet):
         kind, start = query.validated_data["period_kind"], query.validated_data["period_start"]
         digest = selectors.digest_get(period_kind=kind, period_start=start)
         if digest is None:
-            raise Http404(f"No {kind} digest starting {start} has been computed yet.")
+            raise NotFound(f"No {kind} digest starting {start} has been computed yet.")
         return self._detail(digest, query)
 
 

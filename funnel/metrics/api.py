@@ -3,10 +3,11 @@ and recompute jobs with their progress. Every role reads the numbers; the leads 
 ones the reader may see."""
 
 import django_filters
-from django.http import Http404
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from config.db_router import reads_from_replica
@@ -82,7 +83,10 @@ class RowQuerySerializer(serializers.Serializer):
         return metric
 
     def validate(self, attrs):
-        start, kind = attrs["period_start"], attrs["period_kind"]
+        start, kind, today = attrs["period_start"], attrs["period_kind"], timezone.localdate()
+        if not services.EARLIEST <= start <= today:  # before period_of: 9999-12-31's period ends past the calendar
+            message = f"{start} is outside the history (from {services.EARLIEST} to today, {today})."
+            raise serializers.ValidationError({"period_start": message})
         first = period_of(kind=kind, day=start).start
         if first != start:
             message = f"{start} does not start a {kind}; that one starts {first}."
@@ -149,7 +153,7 @@ class MetricViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         q = query.validated_data
         snapshot = selectors.snapshot_get(period=period_of(kind=q["period_kind"], day=q["period_start"]))
         if snapshot is None:
-            raise Http404(f"No {q['period_kind']} starting {q['period_start']} has been computed yet.")
+            raise NotFound(f"No {q['period_kind']} starting {q['period_start']} has been computed yet.")
         row_key = {k: q[k] for k in ("metric", "stage", "to_stage", "dimension", "dimension_value")}
         row = selectors.metric_value_list().filter(snapshot=snapshot, **row_key).first()
         denominator = q["part"] == DENOMINATOR

@@ -11,6 +11,9 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
+from accounts.models import Team
+from crm.choices import Channel, Segment
+from crm.models.campaigns import Campaign
 from funnel.metrics.choices import Dimension, PeriodKind
 from funnel.metrics.invalidation import snapshots_read
 from funnel.metrics.models import MetricSnapshot, MetricValue
@@ -82,9 +85,24 @@ def slice_from(params: dict) -> Slice:
     if not given:
         return Slice()
     dimension, value = given[0]
-    if len(value) > 100 or "\x00" in value:
-        raise ValidationError({dimension: "That is not a value this filter can have."})
+    problem = _slice_problem(dimension, value)
+    if problem:
+        raise ValidationError({dimension: problem})
     return Slice(dimension, value)
+
+
+def _slice_problem(dimension: str, value: str) -> str | None:
+    """Why `value` names no slice of `dimension` (None when it does): a filter that can match nothing would
+    otherwise answer an empty dashboard, as if the slice had no numbers."""
+    if len(value) > 100 or "\x00" in value:
+        return "That is not a value this filter can have."
+    if dimension in (Dimension.SEGMENT, Dimension.CHANNEL):
+        choices = Segment.values if dimension == Dimension.SEGMENT else Channel.values
+        return None if value in choices else f"{value!r} is not a {dimension}; use one of {', '.join(choices)}."
+    model = Team if dimension == Dimension.TEAM else Campaign
+    if not (value.isascii() and value.isdigit() and len(value) <= 18):
+        return f"Name the {dimension} by its id (a number); got {value!r}."
+    return None if model.objects.filter(pk=int(value)).exists() else f"There is no {dimension} {value}."
 
 
 def period_from(*, kind: str, start: object, today: date) -> Period:

@@ -103,8 +103,9 @@ class DashboardView(APIView):
             today = timezone.localdate()
             period = board.period_from(kind=q["period_kind"], start=q.get("period_start") or today, today=today)
             slice_ = board.slice_from(q)
-        except ValidationError as error:
-            raise serializers.ValidationError(error.message_dict) from None
+        except ValidationError as error:  # named as this API's parameters, not the page's `period` and `start`
+            names = {"period": "period_kind", "start": "period_start"}
+            raise serializers.ValidationError({names.get(k, k): v for k, v in error.message_dict.items()}) from None
         snapshots = board.dashboard_snapshots(period)
         if getattr(request.accepted_renderer, "format", "") != "json":  # the browsable API renders it as usual
             return Response(dashboard_payload(board.dashboard_read(period=period, slice=slice_, snapshots=snapshots)))

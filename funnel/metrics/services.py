@@ -37,11 +37,10 @@ def _check_starts(period_kind: str, starts: list[date], today: date) -> None:
     if len(starts) > MAX_PERIODS:
         problems.append(f"At most {MAX_PERIODS} periods a job; got {len(starts)}.")
     for start in starts[:MAX_PERIODS]:
-        first = period_of(kind=period_kind, day=start).start
-        if start != first:
-            problems.append(f"{start} does not start a {period_kind}; that {period_kind} starts {first}.")
-        elif not EARLIEST <= start <= today:
+        if not EARLIEST <= start <= today:  # first: the period of 9999-12-31 would end past the calendar
             problems.append(f"{start} is outside the history (from {EARLIEST} to today, {today}).")
+        elif start != (first := period_of(kind=period_kind, day=start).start):
+            problems.append(f"{start} does not start a {period_kind}; that {period_kind} starts {first}.")
     if len(set(starts)) != len(starts):
         problems.append("A period is named twice.")
     if problems:

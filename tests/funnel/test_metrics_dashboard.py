@@ -103,6 +103,11 @@ def test_the_api_gives_the_pages_numbers_with_the_trend_in_constant_queries(
         ("team=1&segment=smb", "one of team, segment, campaign or channel at a time"),
         ("segment=a%00b", "not a value this filter can have"),
         (f"segment={'x' * 100_000}", "not a value this filter can have"),
+        ("segment=galactic", "&#x27;galactic&#x27; is not a segment; use one of enterprise, mid_market, smb"),
+        ("channel=pigeon", "is not a channel"),
+        ("team=abc", "Name the team by its id (a number)"),
+        ("team=999999999", "There is no team 999999999."),
+        (f"campaign={'9' * 40}", "Name the campaign by its id"),
     ],
 )
 def test_bad_filters_are_named_on_the_page(people, query, message):
@@ -117,6 +122,11 @@ def test_bad_filters_are_named_by_the_api(people):
     assert decade.status_code == 400 and "period_kind" in decade.json()["errors"]
     bad_day = client.get("/api/v1/dashboard/", {"period_start": "2026-02-30"})
     assert bad_day.status_code == 400 and "period_start" in bad_day.content.decode()
+    # The page's own checks answer under this API's parameter names.
+    past = client.get("/api/v1/dashboard/", {"period_start": "1999-01-01"}).json()["errors"]
+    assert past == {"period_start": ["Pick a period between 2000 and today; 1999-01-01 is outside."]}
+    nowhere = client.get("/api/v1/dashboard/", {"campaign": "123456789"}).json()["errors"]
+    assert nowhere == {"campaign": ["There is no campaign 123456789."]}
     both = client.get("/api/v1/dashboard/", {"team": "1", "channel": "email"})
     assert both.status_code == 400
     assert both.json()["errors"]["channel"] == [

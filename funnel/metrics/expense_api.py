@@ -43,6 +43,12 @@ class SalesExpenseQuerySerializer(serializers.Serializer):
         fields["to"] = serializers.DateField(required=False, help_text="Spent on or before this day.")
         return fields
 
+    def validate(self, attrs):
+        since, until = attrs.get("from"), attrs.get("to")
+        if since and until and until < since:  # an empty list would read as "nothing was spent"
+            raise serializers.ValidationError({"to": f"The range ends ({until}) before it starts ({since})."})
+        return attrs
+
 
 class SalesExpenseViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
     """A sales team's expenses, the numerator of sales expense to sales and part of the cost per lead, MQL and

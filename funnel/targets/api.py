@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from accounts.api.serializers import UserRefSerializer
 from accounts.models import Team
+from config.pagination import CursorPagination
 from config.schema import problems
 from crm.choices import Segment
 from crm.models.campaigns import MAX_AMOUNT
@@ -61,13 +62,13 @@ class SplitWriteSerializer(serializers.Serializer):
         queryset=Team.objects.all(), required=False, allow_null=True, help_text="The team owing this share."
     )
     segment = serializers.ChoiceField(choices=Segment.choices, required=False, allow_blank=True)
-    amount = serializers.DecimalField(**MONEY, min_value=0, max_value=MAX_AMOUNT)
+    amount = serializers.DecimalField(**MONEY, max_value=MAX_AMOUNT)
 
 
 class TargetProposeSerializer(serializers.Serializer):
     period_kind = serializers.ChoiceField(choices=TargetPeriod.choices)
     period_start = serializers.DateField(help_text="The first day of the month, quarter or year.")
-    amount = serializers.DecimalField(**MONEY, min_value=0, max_value=MAX_AMOUNT, help_text="The revenue to reach.")
+    amount = serializers.DecimalField(**MONEY, max_value=MAX_AMOUNT, help_text="The revenue to reach.")
     currency = serializers.RegexField(r"^[A-Z]{3}$", max_length=3, default="USD", help_text="ISO code, e.g. USD.")
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     splits = SplitWriteSerializer(
@@ -170,12 +171,17 @@ def target_report(target: RevenueTarget):
     return attainment, forecast
 
 
+class NewestPeriodFirst(CursorPagination):
+    ordering = ("-period_start", "-id")
+
+
 class RevenueTargetViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Shared revenue targets, newest period first: proposed, signed by both sides, active, superseded or
     withdrawn."""
 
     scope_resource = "metrics"
     serializer_class = TargetSerializer
+    pagination_class = NewestPeriodFirst
     filterset_fields = ["status", "period_kind"]
 
     def get_queryset(self):

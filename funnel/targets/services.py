@@ -23,6 +23,7 @@ from leads.signoff import side_for, sign
 
 PROPOSERS = MANAGER_ROLES | {Role.ADMIN}
 EARLIEST = date(2000, 1, 1)
+HORIZON_YEARS = 5  # a plan further out is a typo (and 9999's year would end past the calendar)
 MAX_SPLITS = 50  # a target shared among more slices than that is read by nobody
 
 
@@ -58,13 +59,17 @@ def _check_splits(splits: list[Split], amount: Decimal) -> None:
 
 def _check_target(kind: str, start: date, amount: Decimal, currency: str):
     errors = {}
-    try:
-        period = target_period(kind=kind, start=start)
-    except ValueError as exc:
-        errors["period_start" if kind in ("month", "quarter", "year") else "period_kind"] = str(exc)
-        period = None
+    period = None
+    latest = date(timezone.localdate().year + HORIZON_YEARS + 1, 1, 1)
     if start < EARLIEST:
         errors["period_start"] = f"{start} is before {EARLIEST:%Y}: check the year."
+    elif start >= latest:
+        errors["period_start"] = f"{start} is more than {HORIZON_YEARS} years ahead: check the year."
+    else:
+        try:
+            period = target_period(kind=kind, start=start)
+        except ValueError as exc:
+            errors["period_start" if kind in ("month", "quarter", "year") else "period_kind"] = str(exc)
     if not Decimal(0) < amount <= MAX_AMOUNT:
         errors["amount"] = f"The target must be above 0 and at most {MAX_AMOUNT:,}; got {amount}."
     if not (len(currency) == 3 and currency.isascii() and currency.isupper() and currency.isalpha()):

@@ -82,5 +82,10 @@ def test_the_api_lists_by_team_and_dates_and_refuses_bad_input_naming_the_field(
     assert [row["amount"] for row in listed] == ["900.00"]
     assert len(rep.get(url).json()["results"]) == 2
     assert rep.get(url, {"from": "not-a-date"}).status_code == 400
+    backwards = rep.get(url, {"from": "2026-03-31", "to": "2026-03-01"})
+    assert (backwards.status_code, backwards.json()["errors"]["to"]) == (
+        400,
+        ["The range ends (2026-03-01) before it starts (2026-03-31)."],
+    )
     assert rep.delete(f"{url}{created.json()['id']}/").status_code == 403
     assert api.delete(f"{url}{created.json()['id']}/").status_code == 204

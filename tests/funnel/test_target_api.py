@@ -48,6 +48,8 @@ def test_bad_input_is_a_400_naming_the_field(api, people):
         ({**BODY, "currency": "U\x00D"}, "currency"),
         ({**BODY, "note": "x" * 100_000}, "note"),
         ({**BODY, "period_kind": "decade"}, "period_kind"),
+        ({**BODY, "period_kind": "year", "period_start": "9999-01-01"}, "period_start"),
+        ({**BODY, "period_kind": "month", "period_start": "9999-12-01"}, "period_start"),
         ({**BODY, "splits": [{"segment": "enterprise", "amount": "1"}]}, "splits"),
         (
             {**BODY, "splits": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]},
@@ -58,6 +60,12 @@ def test_bad_input_is_a_400_naming_the_field(api, people):
         answer = client.post("/api/v1/targets/", body)
         assert answer.status_code == 400, (field, answer.content)
         assert field in answer.json()["errors"], (field, answer.json())
+    far = client.post("/api/v1/targets/", {**BODY, "period_kind": "year", "period_start": "9998-01-01"})
+    assert far.json()["errors"]["period_start"] == ["9998-01-01 is more than 5 years ahead: check the year."]
+    # Zero and a negative amount are refused by the same rule, in the same words.
+    for amount in ("0.00", "-1.00"):
+        refused = client.post("/api/v1/targets/", {**BODY, "amount": amount, "splits": []}).json()["errors"]
+        assert refused["amount"] == [f"The target must be above 0 and at most 100,000,000,000; got {amount}."]
     assert client.post("/api/v1/targets/abc/sign-off/", {}).status_code == 404
     assert client.post("/api/v1/targets/1/sign-off/", {"side": "finance"}).status_code in (400, 404)
     assert not RevenueTarget.objects.exists()
@@ -74,6 +82,8 @@ def test_the_list_costs_the_same_queries_for_one_or_many_targets(api, people):
     with CaptureQueriesContext(connection) as many:
         answer = client.get("/api/v1/targets/")
     assert len(answer.json()["results"]) == 10
+    starts = [t["period_start"] for t in answer.json()["results"]]
+    assert starts == sorted(starts, reverse=True) and starts[0] == "2026-09-01"  # newest period first
     assert len(many) == len(one)
 
 

@@ -6,6 +6,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import ApiToken
 from funnel.diagnostic import questionnaire, selectors, services
 from funnel.diagnostic.choices import Respondent
 from funnel.diagnostic.models import Assessment, DiagnosticResponse
@@ -100,6 +101,14 @@ class AssessmentSerializer(serializers.ModelSerializer):
         fields += ["thresholds"]
         read_only_fields = fields
 
+    def to_representation(self, assessment):
+        data = super().to_representation(assessment)
+        request = self.context["request"]
+        token = request.auth if isinstance(request.auth, ApiToken) else None
+        reads_leads = token is None or "leads:read" in token.scopes
+        data["evidence"] = selectors.evidence_for(evidence=data["evidence"], user=request.user, reads_leads=reads_leads)
+        return data
+
 
 class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The assessments, newest first: level, questionnaire numbers, evidence and next steps. POST (managers and
@@ -114,4 +123,6 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @extend_schema(request=None, responses={201: AssessmentSerializer})
     def create(self, request):
         assessment = services.assessment_create(user=request.user)
-        return Response(AssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED)
+        return Response(
+            AssessmentSerializer(assessment, context={"request": request}).data, status=status.HTTP_201_CREATED
+        )

@@ -67,7 +67,8 @@ def _share(key, title, needed_for, ok: list[dict], bad: list[dict], threshold: f
 
 
 def _lead(lead_id: int, label: str) -> dict:
-    return {"label": label, "url": url("lead-detail", lead_id)}
+    # `lead` lets a reader who may not open the lead see the record without its name (selectors.evidence_for).
+    return {"label": label, "url": url("lead-detail", lead_id), "lead": lead_id}
 
 
 def qualification(at: datetime, t: Thresholds) -> Evidence:
@@ -145,10 +146,13 @@ def call_reports(at: datetime, t: Thresholds) -> Evidence:
     ok, bad = [], []
     for report in reports.order_by("-occurred_on", "-id"):
         subject = report.lead or report.company
-        link = url("lead-detail", report.lead_id) if report.lead_id else url("company-detail", report.company_id)
-        (ok if report.joined else bad).append(
-            {"label": f"{subject}, {report.occurred_on}: {report.outcome}", "url": link}
+        label = f"{subject}, {report.occurred_on}: {report.outcome}"
+        record = (
+            _lead(report.lead_id, label)
+            if report.lead_id
+            else {"label": label, "url": url("company-detail", report.company_id)}
         )
+        (ok if report.joined else bad).append(record)
     return _share(
         "call_reports",
         "Call reports with a marketer on the call",

@@ -7,11 +7,15 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import QuerySet
 from django.db.models.functions import TruncMonth
+from django.urls import Resolver404, resolve
 
 from accounts.models import User
 from funnel.diagnostic.choices import Level, Respondent
 from funnel.diagnostic.models import Assessment, DiagnosticResponse
 from funnel.diagnostic.questionnaire import band, group_means
+from leads.selectors import lead_list
+
+HIDDEN_LEAD = "A lead you may not open"
 
 
 def _mean(totals: list[int]) -> Decimal | None:
@@ -84,3 +88,32 @@ def assessment_trend(*, limit: int = 24) -> list[Assessment]:
     """The latest assessment of each month, oldest first, at most `limit` months."""
     rows = Assessment.objects.annotate(in_month=TruncMonth("computed_at")).order_by("in_month", "-computed_at", "-id")
     return list(rows.distinct("in_month"))[-limit:]
+
+
+def evidence_for(*, evidence: list[dict], user: User, reads_leads: bool = True) -> list[dict]:
+    """An assessment's evidence as `user` may read it. The assessment is one record for everyone, but its records
+    name leads: one the reader may not open (any lead, for a token without `leads:read`) keeps its place and its
+    ok flag, so the counts still add up, and loses its name, detail and link."""
+    ids = {_lead_of(r) for item in evidence for r in item.get("records", [])} - {None}
+    visible = (
+        set(lead_list(user=user).filter(pk__in=ids).values_list("pk", flat=True)) if reads_leads and ids else set()
+    )
+
+    def shown(record: dict) -> dict:
+        lead = _lead_of(record)
+        if lead is None or lead in visible:
+            return record
+        return {"label": HIDDEN_LEAD, "url": None, "ok": record.get("ok"), "hidden": True}
+
+    return [{**item, "records": [shown(r) for r in item.get("records", [])]} for item in evidence]
+
+
+def _lead_of(record: dict) -> int | None:
+    """The lead a record is about: its `lead`, or (assessments stored before records carried it) its link's."""
+    if record.get("lead") is not None:
+        return record["lead"]
+    try:
+        match = resolve(record.get("url") or "")
+    except Resolver404:
+        return None
+    return match.kwargs.get("lead_id") if match.url_name == "lead-detail" else None

@@ -105,7 +105,12 @@ def _context(request, submitted: dict | None = None, errors: dict | None = None)
     own = request.user.function if request.user.function in Respondent.values else None
     return {
         "latest": latest,
-        "evidence": [{**item, "threshold_text": threshold_text(item)} for item in latest.evidence] if latest else [],
+        "evidence": [
+            {**item, "threshold_text": threshold_text(item)}
+            for item in selectors.evidence_for(evidence=latest.evidence, user=request.user)
+        ]
+        if latest
+        else [],
         "level_text": LEVEL_TEXT,
         "levels": [(level, LEVEL_TEXT[level]) for level in Level],
         "mine": mine,

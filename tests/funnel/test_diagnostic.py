@@ -271,3 +271,36 @@ def test_the_page_takes_answers_and_shows_the_level(people, client):
     page = client.get("/diagnostic/").content.decode()
     assert "Marketing (1)" in page and "Evidence from the data" in page and "diagnostic-trend" in page
     assert date.today().isoformat()[:4] in page
+
+
+def test_evidence_names_only_the_leads_the_reader_may_open(people, make_lead, rule, api, token_client_for, client):
+    rule("MQL gate", to_stages=["interest"], preconditions=[{"kind": "definition_met", "level": "MQL"}])
+    signed = [{"code": "MQL", "version_id": 1, "number": 1}]
+    yesterday = timezone.now() - timedelta(days=1)
+    for owner, name, versions in [(people["rep"], "Visible", signed), (people["marketer"], "Secret", [])]:
+        lead = make_lead(owner=owner, last_name=name)
+        Transition.objects.create(
+            lead=lead, from_stage="awareness", to_stage="interest", occurred_at=yesterday, definition_versions=versions
+        )
+    assessment = services.assessment_create(user=people["sales_manager"])
+
+    def records(client) -> list[tuple]:
+        body = client.get(f"/api/v1/diagnostic/assessments/{assessment.pk}/").json()
+        item = next(e for e in body["evidence"] if e["key"] == "qualification")
+        assert (item["numerator"], item["denominator"]) == (1, 2)  # the counts never depend on the reader
+        return [(r["label"].split(" →")[0], r["url"] is not None, r["ok"]) for r in item["records"]]
+
+    hidden = (selectors.HIDDEN_LEAD, False, False)
+    assert records(api(people["leader"])) == [("Secret", True, False), ("Visible", True, True)]
+    assert records(api(people["rep"])) == [hidden, ("Visible", True, True)]  # the rep cannot open the marketer's
+    no_leads = token_client_for(people["leader"], scopes=["metrics:read"])
+    assert records(no_leads) == [hidden, (selectors.HIDDEN_LEAD, False, True)]
+    client.force_login(people["rep"])
+    page = client.get("/diagnostic/").content.decode()
+    assert "Visible" in page and "Secret" not in page and selectors.HIDDEN_LEAD in page
+    # An assessment stored before records carried their lead is judged by the record's link.
+    Assessment.objects.filter(pk=assessment.pk).update(
+        evidence=[{**e, "records": [{k: v for k, v in r.items() if k != "lead"} for r in e["records"]]}
+                  for e in assessment.evidence]
+    )  # fmt: skip
+    assert records(api(people["rep"])) == [hidden, ("Visible", True, True)]

@@ -147,21 +147,22 @@ def campaign_performance_by_model(
 
 
 def channel_performance(rows: list[Performance]) -> list[Performance]:
-    """The campaigns' rows summed per channel (a lead touched by two campaigns of a channel counts in both)."""
-    channels: dict[str, list[Performance]] = {}
+    """The campaigns' rows summed per channel and currency (a lead touched by two campaigns of a channel counts in
+    both); money is never added across currencies, so a channel with campaigns in two has a row for each."""
+    channels: dict[tuple[str, str], list[Performance]] = {}
     for row in rows:
-        channels.setdefault(row.channel, []).append(row)
+        channels.setdefault((row.channel, row.currency), []).append(row)
     return [
         Performance(
             None,
             channel,
             channel,
-            members[0].currency,
+            currency,
             sum((m.budget or Decimal(0) for m in members), Decimal(0)),
             *(sum(getattr(m, name) for m in members) for name in COUNTS),
             *(sum((getattr(m, name) for m in members), Decimal(0)) for name in AMOUNTS),
         )
-        for channel, members in sorted(channels.items())
+        for (channel, currency), members in sorted(channels.items())
     ]
 
 

@@ -1,6 +1,7 @@
 """Attribution: each model's split on a hand-worked path, milestones from the transition history, and a
 campaign's return on that example."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -129,6 +130,13 @@ def test_a_purchase_records_its_milestones_from_the_transitions_and_credits_camp
         assert campaign_performance(model=weights.LINEAR, campaign_id=row.campaign) == [row]
     by_channel = {row.channel: row.revenue for row in channel_performance(list(rows.values()))}
     assert by_channel == {"event": 2000, "paid_search": 4000, "webinar": 4000}
+    # A second webinar budgeted in euros gets its own channel row: dollars and euros are never added up.
+    euro = replace(rows["A webinar"], campaign=None, name="D euro webinar", currency="EUR", budget=Decimal(900))
+    channels = [(r.channel, r.currency, r.budget, r.revenue) for r in channel_performance([*rows.values(), euro])]
+    assert [c for c in channels if c[0] == "webinar"] == [
+        ("webinar", "EUR", Decimal(900), 4000),
+        ("webinar", "USD", rows["A webinar"].budget or 0, 4000),
+    ]
 
 
 @pytest.mark.django_db

@@ -5,6 +5,7 @@ every chart has its table and CSV. Anyone signed in reads it, as the metrics API
 Reads go to the replica when one is configured."""
 
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,14 +27,15 @@ from crm.choices import Channel, Segment
 from crm.models import Campaign
 from funnel.diagnostic.selectors import assessment_latest
 from funnel.metrics import dashboard as board
-from funnel.metrics.choices import Dimension, PeriodKind
+from funnel.metrics.choices import COUNTS_HANDOFFS, METRIC_LABELS, Dimension, PeriodKind
 from funnel.metrics.periods import Period
 from funnel.metrics.selectors import drills, metric_leads, snapshot_get
 from funnel.metrics.services import metric_job_request
 from funnel.targets.selectors import target_active, target_attainment
 from funnel.views import dashboard_charts as charts
+from leads.choices import Stage
 
-PERIOD_KINDS = [PeriodKind.WEEK, PeriodKind.MONTH, PeriodKind.QUARTER]
+PERIOD_KINDS = [PeriodKind.DAY, PeriodKind.WEEK, PeriodKind.MONTH, PeriodKind.QUARTER]
 # A version's numbers never change; names in them (a campaign's, a stage's label) may, so a copy lives 10 minutes.
 BOARD_CACHE_SECONDS = 600
 
@@ -87,7 +89,7 @@ def _slice_label(slice_: board.Slice, choices: dict) -> str:
         Dimension.CAMPAIGN: choices["campaigns"],
         Dimension.SEGMENT: choices["segments"],
         Dimension.CHANNEL: choices["channels"],
-    }[slice_.dimension]
+    }.get(slice_.dimension, [])  # owner, key account and source are drilled into from the API only
     name = {str(value): label for value, label in options}.get(slice_.value)
     if name is None and slice_.dimension == Dimension.CAMPAIGN and slice_.value.isdigit():
         name = Campaign.objects.filter(pk=int(slice_.value)).values_list("name", flat=True).first()
@@ -118,6 +120,8 @@ def metrics_dashboard(request: HttpRequest):
         "errors": errors,
         "choices": choices,
         "query": request.GET.urlencode(),
+        # What the filters show: the slices asked for, even when refused, so a correction is one change away.
+        "chosen": {dim: request.GET.get(dim, "")[:100] for dim in board.SLICES},
         "target": _target(period),
         "assessment": assessment_latest(),
     }
@@ -179,15 +183,33 @@ def metrics_leads(request: HttpRequest):
         **row,
     )
     page = Paginator(leads.order_by("-id"), 50).get_page(q.get("page"))
+    slice_ = board.Slice(dimension, q.get("value", "")[:100])
     context = {
         "page": page,
         "metric": metric,
+        "title": METRIC_LABELS.get(metric, metric),
+        "counts_handoffs": metric in COUNTS_HANDOFFS,
         "period": period,
         "snapshot": snapshot,
-        "row": row,
+        "row": {key: _row_label(value) for key, value in row.items()},
         "part": q.get("part", "value"),
+        "slice_label": _slice_label(slice_, _choices(period)),
+        "back": _dashboard_url(period, slice_),
     }
     return render(request, "funnel/metrics_leads.html", context)
+
+
+def _row_label(key: str) -> str:
+    """A row's stage as people name it; handoff directions (functions) and currencies stay as they are."""
+    return Stage(key).label if key in Stage.values else key
+
+
+def _dashboard_url(period: Period, slice_: board.Slice) -> str:
+    """The dashboard on the same period and slice (the way back from a drill-down keeps the filters)."""
+    query = {"period": period.kind, "start": period.start.isoformat()}
+    if slice_.dimension in board.SLICES:
+        query[slice_.dimension] = slice_.value
+    return f"{reverse('metrics-dashboard')}?{urlencode(query)}"
 
 
 @login_required

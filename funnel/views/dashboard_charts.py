@@ -50,6 +50,11 @@ def _value(number: Number | None) -> Decimal | None:
     return None if number is None else number.value
 
 
+def _rounded(value: Decimal | None, places: int) -> Decimal | None:
+    """As a chart's table and CSV show it: stored values carry the database's full scale (36500.000000)."""
+    return None if value is None else value.quantize(Decimal(1).scaleb(-places))
+
+
 def show(number: Number | None, *, rate: bool = False, money: str = "", digits: int = 1) -> Cell:
     if number is None or number.value is None:
         return Cell("—")
@@ -79,8 +84,8 @@ def dashboard_charts(board: Dashboard) -> dict[str, charts.Chart]:
         "Days in each stage (passes that left it in the period)",
         [_stage_label(s) for s in STAGES],
         {
-            "Median": [_value(board.get("time_in_stage_median", s)) for s in STAGES],
-            "90th percentile": [_value(board.get("time_in_stage_p90", s)) for s in STAGES],
+            "Median": [_rounded(_value(board.get("time_in_stage_median", s)), 1) for s in STAGES],
+            "90th percentile": [_rounded(_value(board.get("time_in_stage_p90", s)), 1) for s in STAGES],
         },
         unit="days",
     )
@@ -93,11 +98,11 @@ def _trend_charts(board: Dashboard) -> dict[str, charts.Chart]:
     labels = [_period_label(board, p.start) for p, _ in board.trend]
     entered = {_stage_label(s): [int(_value(n.get(("entered", s, ""))) or 0) for _, n in board.trend] for s in STAGES}
     currencies = sorted({to for _, n in board.trend for (m, _, to) in n if m == "revenue"})
-    revenue = {f"Revenue ({c})": [_value(n.get(("revenue", "", c))) for _, n in board.trend] for c in currencies}
-    revenue[WIN_RATE] = [
-        None if _value(n.get(("win_rate", "", ""))) is None else _value(n.get(("win_rate", "", ""))) * 100
-        for _, n in board.trend
-    ]
+    revenue = {
+        f"Revenue ({c})": [_rounded(_value(n.get(("revenue", "", c))), 2) for _, n in board.trend] for c in currencies
+    }
+    rates = [_value(n.get(("win_rate", "", ""))) for _, n in board.trend]
+    revenue[WIN_RATE] = [None if rate is None else _rounded(rate * 100, 1) for rate in rates]
     kind = board.period.kind
     return {
         "trend": charts.lines("trend-entered", f"Leads entering each stage, by {kind}", labels, entered),
@@ -111,7 +116,8 @@ def _return_chart(board: Dashboard) -> charts.Chart:
     rows = board.all("return_on_spend")
     currencies = sorted({n.to_stage for n in rows})
     series = {
-        f"Return on {c} spend (×)": [_value(board.get("return_on_spend", m, c)) for m in MODELS] for c in currencies
+        f"Return on {c} spend (×)": [_rounded(_value(board.get("return_on_spend", m, c)), 2) for m in MODELS]
+        for c in currencies
     }
     return charts.grouped_bars(
         "return-by-model", "Campaign return by attribution model", [MODEL_LABELS[m] for m in MODELS], series

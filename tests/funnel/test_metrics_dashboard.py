@@ -49,6 +49,7 @@ def test_the_page_shows_februarys_numbers_and_each_links_to_the_leads_behind_it(
     assert "53.8 %" in html  # win rate 7 / 13
     assert re.search(r"awareness → purchase</span><span class=\"value\"><a [^>]*>41<", html)  # median days
     assert "35,000 USD" in html and "10,000 EUR" in html  # revenue per currency, never converted
+    assert ".000000" not in html  # charts' tables and CSVs round stored values (36500.000000) as they show them
     row = re.search(r"Interest</span> → <span[^>]*>Consideration</span>.*?</tr>", html, re.S).group(0)
     assert "71.4 %" in row and ">21<" in row and ">15<" in row  # cohort 15 of 21
     cohort = link(html, metric="cohort_conversion", stage="interest", to_stage="consideration", part="denominator")
@@ -78,6 +79,37 @@ def test_a_slice_reads_that_dimensions_numbers(february, people):
     assert (body["dimension"], body["dimension_value"], body["period_start"]) == ("team", str(team.pk), "2026-02-01")
     entered = {n["stage"]: n["value"] for n in body["numbers"] if n["metric"] == "entered"}
     assert entered["interest"] == f"{expected}.000000"
+
+
+def test_a_drill_down_names_its_number_and_slice_and_leads_back_to_the_same_filters(february, people):
+    team = people["rep"].team
+    client = browser(people["leader"])
+    html = client.get(f"{PAGE}&team={team.pk}").content.decode()
+    cohort = client.get(link(html, metric="cohort_conversion", stage="interest", to_stage="consideration"))
+    page = cohort.content.decode()
+    assert "Leads behind “Cohort conversion” · Interest → Consideration" in page
+    assert f"Team {team.name}, month of 1 Feb 2026" in page and "handed off" not in page
+    back = re.search(r'<a href="([^"]*)" id="back-to-board">', page).group(1).replace("&amp;", "&")
+    assert back == f"/metrics/?period=month&start=2026-02-01&team={team.pk}"
+    whole = client.get(PAGE).content.decode()
+    opened = client.get(link(whole, metric="handoffs_created")).content.decode()
+    assert "Leads behind “Handoffs opened”" in opened and "The whole company, month of 1 Feb 2026" in opened
+    assert "The number counts handoffs: a lead handed off more than once is listed once." in opened
+    assert '<a href="/metrics/?period=month&amp;start=2026-02-01" id="back-to-board">' in opened
+
+
+def test_every_drillable_metric_has_a_name_people_read():
+    from funnel.metrics.choices import METRIC_LABELS
+    from funnel.metrics.selectors import drills
+
+    assert set(drills()) <= set(METRIC_LABELS)
+
+
+def test_refused_filters_stay_chosen_and_days_can_be_picked(people):
+    html = browser(people["leader"]).get("/metrics/?team=1&segment=smb").content.decode()
+    assert re.search(r'<option value="smb" selected>', html)  # the choice is kept, so one change corrects it
+    day = browser(people["leader"]).get("/metrics/?period=day").content.decode()
+    assert '<option value="day" selected>Day</option>' in day
 
 
 def test_the_api_gives_the_pages_numbers_with_the_trend_in_constant_queries(

@@ -1,5 +1,6 @@
 """The API's JSON parser: DRF's, plus the edge checks every JSON body gets before a serializer sees it."""
 
+import sys
 from collections.abc import Mapping
 
 from rest_framework import parsers
@@ -17,6 +18,13 @@ class JSONParser(parsers.JSONParser):
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise ParseError(f"JSON parse error - nested deeper than {MAX_JSON_DEPTH} levels.") from None
+        except ParseError as error:
+            # Python refuses integers of more than sys.get_int_max_str_digits() digits, in words meant for a
+            # programmer ("use sys.set_int_max_str_digits() to increase the limit").
+            if "integer string conversion" in str(error.detail):
+                limit = sys.get_int_max_str_digits()
+                raise ParseError(f"JSON parse error - a number has more than {limit} digits.") from None
+            raise
         if json_problems(data):
             raise ValidationError(_by_field(data))
         return data

@@ -87,6 +87,15 @@ def test_json_nested_5000_deep_is_a_400_not_a_recursion_error(people, client_for
     assert not Lead.objects.exists()
 
 
+def test_a_number_of_thousands_of_digits_is_refused_in_words_for_people(people, client_for):
+    response = client_for(people["admin"]).post(
+        "/api/v1/leads/", '{"last_name": "A", "score": ' + "9" * 5000 + "}", content_type="application/json"
+    )
+    assert_problem(response, 400, "parse_error")
+    assert response.json()["detail"] == "JSON parse error - a number has more than 4300 digits."
+    assert not Lead.objects.exists()
+
+
 def test_json_nested_just_too_deep_names_the_field(people, client_for):
     body = '{"criteria": ' + "[" * 40 + "]" * 40 + "}"
     definition = LeadDefinition.objects.get(code="MQL")

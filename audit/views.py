@@ -68,11 +68,13 @@ def audit_log(request):
         raise PermissionDenied("The audit trail is for administrators.")
     found = AuditFilter(request.GET, queryset=audit_entry_list(user=request.user))
     before = forms.IntegerField(min_value=1, max_value=MAX_ID, required=False)
-    errors = dict(found.errors) if not found.is_valid() else {}
+    # Named as the form names them ("Object id"), not by their query keys.
+    labels = {name: str(found.form.fields[name].label or name) for name in found.form.fields}
+    errors = {labels.get(k, k): v for k, v in found.errors.items()} if not found.is_valid() else {}
     try:
         older_than = before.clean(request.GET.get("before") or None)
     except forms.ValidationError as exc:
-        errors["before"], older_than = exc.messages, None
+        errors["Older than"], older_than = exc.messages, None
     entries = [] if errors else found.qs
     if older_than:
         entries = entries.filter(id__lt=older_than)

@@ -240,6 +240,7 @@ def test_the_cursor_walks_every_entry_once_in_constant_queries(people, api, make
         ({"cursor": "cD1hYmM="}, "cursor"),
         ({"cursor": "not a cursor"}, "cursor"),
         ({"action": "truncate"}, "action"),
+        ({"since": "2026-11-02T00:00:00Z", "until": "2026-11-01T00:00:00Z"}, "until"),
     ],
 )
 def test_bad_filters_are_a_400_naming_the_parameter(people, api, client_for, params, field):
@@ -247,7 +248,10 @@ def test_bad_filters_are_a_400_naming_the_parameter(people, api, client_for, par
     assert answer.status_code == 400, answer.content
     assert field in answer.json()["errors"]
     if field != "cursor":
-        assert client_for(people["admin"]).get("/system/audit/", params).status_code == 400
+        page = client_for(people["admin"]).get("/system/audit/", params)
+        assert page.status_code == 400
+        label = {"object_id": "Object id", "object_type": "Object type", "actor": "Who"}.get(field, field.capitalize())
+        assert f'role="alert">{label}: ' in page.content.decode()  # named as the form names it
 
 
 def test_the_page_shows_changes_by_name_with_people_named(people, api, client_for, make_lead):

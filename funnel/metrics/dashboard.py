@@ -163,3 +163,15 @@ def dashboard_read(
     numbers = _numbers(by_snapshot.get(getattr(snapshot, "pk", None), []))
     trend = [(p, _numbers(by_snapshot.get(snapshots[p.start].pk, []))) for p in periods if p.start in snapshots]
     return Dashboard(period, slice, snapshot, numbers, trend)
+
+
+def channel_returns(snapshot: MetricSnapshot | None) -> dict[tuple[str, str, str], Decimal]:
+    """Return on spend by (channel, attribution model, currency) in `snapshot`. For the whole company every model
+    credits the same revenue in total, so its bars are all alike: the models differ in which channels they credit."""
+    if snapshot is None:
+        return {}
+    rows = MetricValue.objects.filter(snapshot=snapshot, metric="return_on_spend", dimension=Dimension.CHANNEL)
+    return {
+        (channel, model, currency): value
+        for channel, model, currency, value in rows.values_list("dimension_value", "stage", "to_stage", "value")
+    }

@@ -153,7 +153,7 @@ def grouped_bars(key: str, title: str, categories: list[str], series: dict[str, 
     option = {
         "color": PALETTE,
         "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
-        "legend": {"top": 0},
+        "legend": {"top": 0, "type": "scroll"},
         "grid": {"left": 8, "right": 16, "top": 36, "bottom": 8, "containLabel": True},
         "xAxis": {"type": "category", "data": categories, "axisLabel": {"interval": 0, "rotate": 30}},
         "yAxis": {"type": "value", "name": unit},

@@ -135,9 +135,11 @@ def _board_html(period: Period, slice_: board.Slice, snapshots: dict) -> dict[st
     html = cache.get(key)
     if html is None:
         data = board.dashboard_read(period=period, slice=slice_, snapshots=snapshots)
+        whole = slice_.dimension == Dimension.ALL
+        returns = board.channel_returns(snapshots.get(period.start)) if whole else None
         context = {
             "drill": _drill_base(period, slice_),
-            "charts": charts.dashboard_charts(data),
+            "charts": charts.dashboard_charts(data, channel_returns=returns),
             "sections": charts.dashboard_tables(data),
             "stages": board.STAGES,
         }

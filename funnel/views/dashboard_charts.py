@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from itertools import pairwise
 
+from crm.choices import Channel
 from funnel.attribution.weights import MODEL_LABELS, MODELS
 from funnel.metrics.dashboard import STAGES, Dashboard, Number
 from funnel.views import charts
@@ -76,7 +77,9 @@ def _period_label(board: Dashboard, start) -> str:
     return start.strftime("%-d %b %Y" if board.period.kind in ("day", "week") else "%b %Y")
 
 
-def dashboard_charts(board: Dashboard) -> dict[str, charts.Chart]:
+def dashboard_charts(board: Dashboard, channel_returns: dict | None = None) -> dict[str, charts.Chart]:
+    """The page's charts; `channel_returns` (funnel.metrics.dashboard.channel_returns) draws the whole company's
+    campaign return per channel, where the models differ."""
     entered = [(_stage_label(s), int(_value(board.get("entered", s)) or 0)) for s in STAGES]
     found = {"funnel": charts.funnel("funnel", "Leads entering each stage", entered, labels_beside=True)}
     found["time"] = charts.grouped_bars(
@@ -90,8 +93,22 @@ def dashboard_charts(board: Dashboard) -> dict[str, charts.Chart]:
         unit="days",
     )
     found.update(_trend_charts(board))
-    found["return"] = _return_chart(board)
+    found["return"] = _channel_return_chart(channel_returns) if channel_returns else _return_chart(board)
     return found
+
+
+def _channel_return_chart(returns: dict) -> charts.Chart:
+    currencies = {currency for _, _, currency in returns}
+    columns = sorted({(channel, currency) for channel, _, currency in returns})
+    names = [Channel(c).label if c in Channel.values else c or "No channel" for c, _ in columns]
+    if len(currencies) > 1:  # never one bar for dollars and euros together
+        names = [f"{name} ({currency})" for name, (_, currency) in zip(names, columns, strict=True)]
+    series = {
+        MODEL_LABELS[m]: [_rounded(returns.get((channel, m, currency)), 2) for channel, currency in columns]
+        for m in MODELS
+    }
+    title = "Campaign return by attribution model, per channel (×)"
+    return charts.grouped_bars("return-by-model", title, names, series)
 
 
 def _trend_charts(board: Dashboard) -> dict[str, charts.Chart]:

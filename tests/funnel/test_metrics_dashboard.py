@@ -176,3 +176,36 @@ def test_a_manager_recomputes_the_period_and_a_rep_may_not(people, django_captur
     rep = browser(people["rep"]).post("/metrics/recompute/?period=month&start=2026-02-01", follow=True)
     assert "Only managers" in rep.content.decode()
     assert MetricJob.objects.count() == 1
+
+
+def test_the_whole_companys_campaign_return_is_drawn_per_channel_where_the_models_differ(people):
+    from decimal import Decimal
+
+    from funnel.metrics.dashboard import Dashboard, Slice, channel_returns
+    from funnel.metrics.models import MetricSnapshot, MetricValue
+    from funnel.views.dashboard_charts import dashboard_charts
+
+    snapshot = MetricSnapshot.objects.create(period_kind="month", period_start=FEBRUARY.start, period_end=FEBRUARY.end)
+    stored = [
+        ("channel", "email", "first_touch", "USD", "3.333333"),
+        ("channel", "email", "linear", "USD", "2.5"),
+        ("channel", "webinar", "linear", "USD", "1"),
+        ("channel", "webinar", "linear", "EUR", "0.75"),
+        ("campaign", "7", "linear", "USD", "9"),  # another slice: not a channel's bar
+        ("all", "", "linear", "USD", "2"),
+    ]
+    MetricValue.objects.bulk_create(
+        MetricValue(snapshot=snapshot, metric="return_on_spend", dimension=d, dimension_value=v, stage=m, to_stage=c,
+                    value=Decimal(x))
+        for d, v, m, c, x in stored
+    )  # fmt: skip
+    returns = channel_returns(snapshot)
+    assert returns[("email", "linear", "USD")] == Decimal("2.5") and len(returns) == 4
+    chart = dashboard_charts(Dashboard(FEBRUARY, Slice(), snapshot, {}), channel_returns=returns)["return"]
+    assert chart.headers[:4] == ["", "First touch", "Last touch", "Linear"]
+    rows = {row[0]: row[1:4] for row in chart.rows}  # two currencies: each bar says which
+    assert rows == {
+        "Email (USD)": [Decimal("3.33"), "", Decimal("2.50")],
+        "Webinar (EUR)": ["", "", Decimal("0.75")],
+        "Webinar (USD)": ["", "", Decimal("1.00")],
+    }

@@ -199,6 +199,16 @@ def _story_touches(campaigns: dict[str, Campaign], now) -> list[dict]:
     return touches
 
 
+def _story_customer_touches(campaigns: dict[str, Campaign], touched: set[int]) -> list[dict]:
+    """The story's customers a campaign sourced came in through its touch: without one, this month's
+    marketing-sourced revenue and campaign return read nothing though the leads name their campaign."""
+    customers = Lead.objects.filter(purchases__isnull=False, source_campaign__isnull=False).exclude(pk__in=touched)
+    return [
+        _touch(lead, campaigns[lead.source_campaign.name], lead.created_at - timedelta(hours=3), f"story-in-{lead.pk}")
+        for lead in customers.select_related("source_campaign").distinct()
+    ]
+
+
 def _collateral(users: dict[str, User]) -> None:
     deck = collateral_create(
         user=users["mark"],
@@ -256,6 +266,7 @@ def seed_marketing(users: dict[str, User]) -> list[str]:
     now = timezone.now()
     campaigns = _campaigns(users, timezone.localdate())  # the installation's day, as the metric year's
     touches = _deals(users, campaigns, now) + _story_touches(campaigns, now)
+    touches += _story_customer_touches(campaigns, {t["lead"] for t in touches})
     batch = touches_record(user=users["bot"], items=touches, all_or_nothing=True)
     if batch.rejected:
         raise ValueError(f"demo touches refused: {batch.rejected}")

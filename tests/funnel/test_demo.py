@@ -24,6 +24,14 @@ def test_the_demo_builds_a_marketing_year_that_tells_its_story_and_a_second_run_
     assert rows["LinkedIn awareness ads"].revenue == 0 and rows["LinkedIn awareness ads"].spend > 0
     assert f"returned {rows['Logistics Summit Berlin'].return_on_spend}×" in out
     assert Purchase.objects.count() >= 9 and AttributionCredit.objects.exists()
+    # Every customer a campaign sourced came in through that campaign's touch, before buying: none is left out
+    # of marketing-sourced revenue and campaign return.
+    for purchase in Purchase.objects.filter(lead__source_campaign__isnull=False).select_related("lead"):
+        lead = purchase.lead
+        came_in = Touch.objects.filter(
+            lead=lead, campaign=lead.source_campaign_id, occurred_at__lte=purchase.purchased_at
+        )
+        assert came_in.exists(), (lead.pk, lead.last_name)
     assert LeadScore.objects.count() == Lead.objects.count()
     assert Lead.objects.get(email="dana.haddad@cedarhealth.example").score < 40  # the story's refused move holds
     assert list(ScoringModelVersion.objects.order_by("number").values_list("status", flat=True)) == [

@@ -103,7 +103,7 @@ def test_sign_off_needs_both_sides_refuses_others_and_repeats_harmlessly(people,
 
 
 def test_a_side_signed_by_one_person_cannot_be_signed_over_by_another(people, managers):
-    marketing, sales = managers
+    _, sales = managers
     target = _propose(people)
     target_sign_off(target_id=target.pk, user=sales)
     with pytest.raises(NotPending, match="already signed for sales by"):

@@ -44,33 +44,62 @@ def url_check(url: str) -> tuple[str, int, str, str]:
     return parts.scheme, port, parts.hostname, path + (f"?{parts.query}" if parts.query else "")
 
 
+# RFC 6052's well-known NAT64 prefix: a translator sends 64:ff9b::a.b.c.d to the IPv4 address in its last 32 bits.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# Not globally reachable, though this Python's is_global (3.11) still says so for them: IANA's special-purpose
+# 192.0.0.0/24 and the local-use NAT64 prefix of RFC 8215 (what it translates to is the local network's choice).
+_NOT_GLOBAL = (ipaddress.ip_network("192.0.0.0/24"), ipaddress.ip_network("64:ff9b:1::/48"))
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
 def _allowed_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
     return [ipaddress.ip_network(net) for net in settings.WEBHOOK_ALLOWED_NETWORKS]
 
 
-def address_refusal(ip: str) -> str | None:
-    """Why `ip` may not be a target, or None. Public addresses may; internal ones only in an allowed network."""
-    address = ipaddress.ip_address(ip)
-    mapped = getattr(address, "ipv4_mapped", None)
-    address = mapped or address
-    kind = next(
-        (
-            label
-            for label, internal in (
-                ("loopback", address.is_loopback),
-                ("unspecified", address.is_unspecified),
-                ("link-local", address.is_link_local),
-                ("multicast", address.is_multicast),
-                ("private", address.is_private),
-                ("reserved", address.is_reserved),
-            )
-            if internal
-        ),
-        None,
+def _not_public(address: Address) -> str | None:
+    """What kind of address `address` is when it is not a public one, or None when it is. Public is an
+    allow-list: is_global, minus what this Python's is_global still lets through (multicast, site-local
+    fec0::/10, IPv6 reserved blocks such as ::/8, _NOT_GLOBAL). The other kinds only name the refusal."""
+    kinds = (
+        ("loopback", address.is_loopback),
+        ("unspecified", address.is_unspecified),
+        ("link-local", address.is_link_local),
+        ("site-local", getattr(address, "is_site_local", False)),
+        ("multicast", address.is_multicast),
+        ("private", address.is_private),
+        # 64:ff9b::/96 lies in the reserved ::/8 but stands for its IPv4 address, which is judged on its own.
+        ("reserved", address.is_reserved and address not in _NAT64),
+        ("non-public", not address.is_global or any(address in net for net in _NOT_GLOBAL)),
     )
-    if kind is None or any(address in net for net in _allowed_networks()):
-        return None
-    return f"{ip} is a {kind} address, and WEBHOOK_ALLOWED_NETWORKS does not allow it."
+    return next((kind for kind, holds in kinds if holds), None)
+
+
+def _embedded_ipv4(address: Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address hands to a relay or translator: 6to4 (2002::/16), Teredo (2001::/32,
+    its server and its client) and NAT64 (64:ff9b::/96). A packet to one of them ends at the IPv4 address."""
+    if address.version == 4:
+        return []
+    found = [address.sixtofour, *(address.teredo or ())]
+    if address in _NAT64:
+        found.append(ipaddress.IPv4Address(int(address) & 0xFFFF_FFFF))
+    return [embedded for embedded in found if embedded is not None]
+
+
+def address_refusal(ip: str) -> str | None:
+    """Why `ip` may not be a target, or None. Only public addresses may, unless WEBHOOK_ALLOWED_NETWORKS (the
+    administrator's choice) holds it; an IPv6 address carrying an IPv4 one is judged on both."""
+    address = ipaddress.ip_address(ip)
+    # The kernel sends ::ffff:a.b.c.d as IPv4 to a.b.c.d: that is the address, and the one allowed or not.
+    address = getattr(address, "ipv4_mapped", None) or address
+    allowed = _allowed_networks()
+    for candidate in (*_embedded_ipv4(address), address):
+        kind = _not_public(candidate)
+        if kind is None or any(candidate in net for net in allowed):
+            continue
+        kind = f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
+        what = f"{ip} is {kind}" if candidate is address else f"{ip} carries {candidate}, {kind}"
+        return f"{what} address, and WEBHOOK_ALLOWED_NETWORKS does not allow it."
+    return None
 
 
 def resolve_checked(host: str, port: int) -> str:

@@ -1,6 +1,7 @@
 """Webhooks end to end: a real receiver on loopback, signatures checked with the `standardwebhooks` package."""
 
 import json
+import socket
 from datetime import timedelta
 
 import pytest
@@ -12,7 +13,9 @@ from standardwebhooks import Webhook
 
 from accounts.models import Notification
 from integrations.models import OutboxMessage, WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSecret
+from integrations.webhooks import transport
 from integrations.webhooks.delivery import webhook_delivery_attempt
+from integrations.webhooks.events import listened_types_forget
 from integrations.webhooks.subscriptions import webhook_secret_rotate, webhook_subscription_create
 from tests.funnel.conftest import move
 
@@ -49,6 +52,10 @@ def test_an_administrator_subscribes_and_sees_the_secret_once(api, people, integ
         ("http://0.0.0.0/x", "unspecified"),
         ("http://localhost/x", "loopback"),
         ("http://user:pw@example.com/x", "user name"),
+        ("http://100.64.0.3/", "100.64.0.3 is a non-public"),  # shared address space, answered from inside
+        ("http://100.100.100.200/latest/meta-data/", "100.100.100.200 is a non-public"),  # a cloud's metadata
+        ("http://[2002:7f00:1::]/", "carries 127.0.0.1, a loopback"),  # 6to4 around 127.0.0.1
+        ("http://[fec0::1]/", "fec0::1 is a site-local"),
     ],
 )
 def test_internal_addresses_are_refused_unless_allowed(api, people, integration_token, url, says):
@@ -61,6 +68,14 @@ def test_internal_addresses_are_refused_unless_allowed(api, people, integration_
     assert answer.status_code == 400, answer.json()
     assert answer.json()["code"] == "address_not_allowed"
     assert says in answer.json()["detail"]
+
+
+def test_an_allowed_network_still_admits_an_internal_address(api, people, integration_token):
+    token, _ = integration_token
+    body = {"url": "http://100.64.0.3/hook", "event_types": ["lead.created"], "token": token.pk}
+    with override_settings(WEBHOOK_ALLOWED_NETWORKS=["100.64.0.0/10"]):
+        created = api(people["admin"]).post("/api/v1/webhook-subscriptions/", body, format="json")
+    assert created.status_code == 201, created.json()
 
 
 def test_only_administrators_and_tokens_that_manage_webhooks_may(api, people, token_client_for, integration_token):
@@ -211,6 +226,79 @@ def test_an_address_that_turned_internal_is_refused_at_connect_time(
     delivery = WebhookDelivery.objects.get(subscription=subscription)
     assert "127.0.0.1 is a loopback address" in delivery.last_error
     assert receiver.requests == []
+
+
+@pytest.mark.parametrize(
+    ("ip", "says"),
+    [
+        ("100.64.0.3", "100.64.0.3 is a non-public"),
+        ("100.100.100.200", "100.100.100.200 is a non-public"),
+        ("2002:7f00:1::", "carries 127.0.0.1, a loopback"),
+        ("fec0::1", "fec0::1 is a site-local"),
+    ],
+)
+def test_a_name_that_turned_internal_is_refused_at_connect_time_without_connecting(
+    people, make_lead, integration_token, monkeypatch, django_capture_on_commit_callbacks, ip, says
+):
+    """A name that resolved to a public address when subscribing and to an internal one when sending."""
+    token, _ = integration_token
+    answers, real, connects = {"hooks.example.com": "93.184.215.14"}, transport.socket.getaddrinfo, []
+
+    def resolve(host, port, *args, **kwargs):
+        if host not in answers:
+            return real(host, port, *args, **kwargs)
+        family = socket.AF_INET6 if ":" in answers[host] else socket.AF_INET
+        return [(family, socket.SOCK_STREAM, 6, "", (answers[host], port))]
+
+    def connect(ip, port, timeout):
+        connects.append(ip)
+        raise ConnectionRefusedError("the test's network")
+
+    monkeypatch.setattr(transport.socket, "getaddrinfo", resolve)
+    monkeypatch.setattr(transport, "_connect", connect)
+    listened_types_forget()
+    subscription, _ = subscribe(people, token, "http://hooks.example.com/hook")
+    answers["hooks.example.com"] = ip
+    with django_capture_on_commit_callbacks(execute=True):
+        move(make_lead(), "interest", people["marketer"])
+    delivery = WebhookDelivery.objects.get(subscription=subscription)
+    assert says in delivery.last_error
+    assert connects == []
+
+
+@pytest.mark.parametrize(
+    "ip",
+    ["8.8.8.8", "2606:4700:4700::1111", "::ffff:8.8.8.8", "64:ff9b::808:808"],
+)
+def test_public_addresses_and_wrappers_of_public_ipv4_may_be_targets(ip):
+    assert transport.address_refusal(ip) is None
+
+
+@pytest.mark.parametrize(
+    ("ip", "says"),
+    [
+        ("::ffff:10.0.0.1", "private"),
+        ("64:ff9b::a9fe:a9fe", "carries 169.254.169.254, a link-local"),  # NAT64 to a metadata service
+        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "carries 192.0.2.45"),  # Teredo, its client in TEST-NET-1
+        ("64:ff9b:1::a00:1", "64:ff9b:1::a00:1 is a"),  # local-use NAT64: translated to the local choice
+        ("::127.0.0.1", "reserved"),  # IPv4-compatible, deprecated
+        ("192.0.0.9", "non-public"),
+        ("198.18.0.1", "private"),  # benchmarking
+        ("224.0.0.251", "multicast"),
+        ("ff02::1", "multicast"),
+        ("240.0.0.1", "private"),
+        ("fd00::1", "private"),
+    ],
+)
+def test_every_address_that_is_not_public_is_refused(ip, says):
+    assert says in transport.address_refusal(ip)
+
+
+@override_settings(WEBHOOK_ALLOWED_NETWORKS=["10.0.0.0/8"])
+def test_an_allowed_network_admits_its_addresses_behind_an_ipv6_wrapper_too():
+    assert transport.address_refusal("64:ff9b::a00:1") is None
+    assert transport.address_refusal("::ffff:10.0.0.1") is None
+    assert "carries 127.0.0.1" in transport.address_refusal("64:ff9b::7f00:1")
 
 
 @override_settings(WEBHOOK_DISABLE_AFTER_FAILURES=3)

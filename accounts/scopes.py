@@ -6,6 +6,9 @@ Every API view names its resource (`scope_resource = "leads"`, or `@token_scope(
 token then needs `<resource>:read` to read and `<resource>:write` for an unsafe method. A resource with a single
 access (`imports:write`, `webhooks:manage`, `audit:read`) needs that one scope for every method. An export
 needs the read scope of what it exports.
+
+Writing is no way to read: a write's answer to a token without its resource's read scope carries each object's
+id only (`write_answer_withheld`), as a webhook payload cuts each part its token may not read.
 """
 
 from collections.abc import Callable
@@ -92,6 +95,34 @@ def required_scope(view, method: str) -> str | None:
     if resource not in RESOURCE_NAMES:
         return None
     return scope_for(resource, method)
+
+
+def write_answer_scope(view, method: str) -> str | None:
+    """The read scope a write's answer needs in full: its resource's, for an unsafe `method` on a resource that
+    has one; None for a read and for a resource with a single access (`imports:write`, `webhooks:manage`)."""
+    if method.upper() in SAFE_METHODS:
+        return None
+    resource = view_resource(view, method)
+    if resource not in RESOURCE_NAMES or READ not in _BY_NAME[resource].accesses:
+        return None
+    return f"{resource}:{READ}"
+
+
+def withheld(object_id: object, scope: str) -> dict:
+    """What stands for an object a token may not read: its id, and the scope that would show the rest."""
+    return {"id": object_id, "withheld": f"the token lacks '{scope}'"}
+
+
+def write_answer_withheld(data: object, scope: str) -> object:
+    """A write's answer as a token without `scope` gets it: each object (a dict with an id, alone or in a list)
+    cut to its id. Only the id, not even a moved lead's `stage`: the caller sent the stage, a 2xx says it holds,
+    and one shape everywhere keeps the rule checkable. An answer that is no object (touches stored and refused
+    by position, counts) reports on the request itself and is kept."""
+    if isinstance(data, list):
+        return [write_answer_withheld(item, scope) for item in data]
+    if isinstance(data, dict) and "id" in data:
+        return withheld(data["id"], scope)
+    return data
 
 
 def group_scopes(scopes) -> list[tuple[Resource, list[str]]]:

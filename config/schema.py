@@ -14,7 +14,7 @@ from drf_spectacular import openapi
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
-from accounts.scopes import required_scope
+from accounts.scopes import required_scope, write_answer_scope
 from config import idempotency
 from config.problems import PROBLEM_CONTENT_TYPE
 
@@ -80,11 +80,22 @@ class AutoSchema(openapi.AutoSchema):
             )
         if "429" in operation["responses"]:
             operation["responses"]["429"].setdefault("headers", dict(_RATE_LIMIT_HEADERS))
-        scope = required_scope(self.view, self.method)
-        if scope:  # also in the security requirement (accounts.authentication.ApiTokenScheme); said in words here
-            said = f"An API token needs the `{scope}` scope."
+        said = self._scope_said()
+        if said:  # also in the security requirement (accounts.authentication.ApiTokenScheme); said in words here
             operation["description"] = f"{operation.get('description', '')}\n\n{said}".strip()
         return operation
+
+    def _scope_said(self) -> str:
+        scope = required_scope(self.view, self.method)
+        if not scope:
+            return ""
+        said = f"An API token needs the `{scope}` scope."
+        if read := write_answer_scope(self.view, self.method):  # accounts.scopes.write_answer_withheld
+            said += (
+                f" A token without `{read}` too gets each object of the answer as its `id` only, with `withheld` "
+                "naming that scope: writing is no way to read."
+            )
+        return said
 
     def _problem_codes(self, operation: dict) -> set[int]:
         codes = {401, 403, 406, 429}  # 406: an Accept header no renderer satisfies; 429: over the rate limit

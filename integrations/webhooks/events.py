@@ -3,11 +3,13 @@ shaped per subscription so a payload carries only what its token may read."""
 
 import time
 
+from accounts.scopes import withheld
 from integrations.choices import DeliveryStatus, EventType
 from integrations.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 from integrations.outbox import outbox_emit
 
-# Which resource's read scope each part of a payload needs. A part the token may not read is cut to its id.
+# Which resource's read scope each part of a payload needs. A part the token may not read is cut to its id (the
+# rule a write's answer follows too: accounts.scopes.write_answer_withheld).
 PART_RESOURCES = {
     "lead": "leads",
     "transition": "leads",
@@ -105,5 +107,5 @@ def payload_for(event: WebhookEvent, scopes: list[str]) -> dict:
         if resource is None or token_reads(scopes, resource) or not isinstance(value, dict):
             data[part] = value
         else:
-            data[part] = {"id": value.get("id"), "withheld": f"the token lacks '{resource}:read'"}
+            data[part] = withheld(value.get("id"), f"{resource}:read")
     return {"type": event.type, "timestamp": event.occurred_at.isoformat(), "data": data}

@@ -5,7 +5,8 @@ The key is scoped to the caller and the path. A token caller is named by a hash 
 this check needs no database lookup of its own and config/ stays free of the accounts app (a forged credential
 only gets a scope of its own, and its 401). The first request takes the key as a lock (SET NX with an expiry),
 runs, and stores its answer for IDEMPOTENCY_TTL_SECONDS. Then, for the same key:
-- the same method, path (with query) and body: the stored answer, byte for byte, with `Idempotent-Replayed: true`;
+- the same method, path (with query) and body (a multipart body: the same fields and files in the same order,
+  whatever its boundary): the stored answer, byte for byte, with `Idempotent-Replayed: true`;
 - another request: 422 `idempotency_key_reused`;
 - while the first still runs: 409 `idempotency_key_in_use` (retry later).
 A 5xx or 429 answer is not stored (the key is released, so the client's retry runs); a 4xx is the answer.
@@ -16,15 +17,19 @@ exception in a view reaches this middleware already turned into its problem docu
 
 import base64
 import hashlib
+import io
 import json
 import logging
 import re
 import tempfile
 import uuid
+from typing import IO
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.core.files import uploadhandler
 from django.http import HttpResponse
+from django.http.multipartparser import MultiPartParser, MultiPartParserError
 
 from config import problems, shared_store
 
@@ -77,21 +82,54 @@ def _answer_to(record: dict, fingerprint: str) -> HttpResponse:
     return _replay(record)
 
 
-def _hash_body(request, digest) -> None:
-    """Adds the body to the fingerprint. A file upload larger than the in-memory limit (API_UPLOAD_LIMITS) is read
+def _body(request) -> IO[bytes]:
+    """The body, to read from its start. A file upload larger than the in-memory limit (API_UPLOAD_LIMITS) is read
     once through a spooled temporary file, which the view then reads as the request's stream."""
     try:
-        digest.update(request.body)
-        return
+        return io.BytesIO(request.body)
     except RequestDataTooBig:
         pass
     # Not a context manager: the view reads it after this returns; it closes when the request is collected.
     spooled = tempfile.SpooledTemporaryFile(max_size=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)  # noqa: SIM115
     while chunk := request.read(64 * 1024):
-        digest.update(chunk)
         spooled.write(chunk)
-    spooled.seek(0)
     request._stream, request._read_started = spooled, False
+    return spooled
+
+
+def _hash_body(request, digest) -> None:
+    """Adds the body to the fingerprint: a multipart body by its parsed parts, since a client's retry may choose a
+    new boundary (python requests does, each send) for the same request; any other body by its bytes."""
+    body = _body(request)
+    try:
+        if request.content_type == "multipart/form-data" and _hash_multipart(request, body, digest):
+            return
+        body.seek(0)
+        while chunk := body.read(64 * 1024):
+            digest.update(chunk)
+    finally:
+        body.seek(0)  # the view reads the spooled body from its start
+
+
+def _hash_multipart(request, body: IO[bytes], digest) -> bool:
+    """Adds each field's name and value, then each file's field, name and bytes, in the order sent. False, having
+    added nothing, for a body that does not parse: its bytes fingerprint it, and the view refuses it anyway."""
+    # Handlers of its own: the request's, which the view's parse uses, stay unused (large files go to disk).
+    handlers = [uploadhandler.load_handler(path, request) for path in settings.FILE_UPLOAD_HANDLERS]
+    try:
+        fields, files = MultiPartParser(request.META, body, handlers, request.encoding).parse()
+    except (MultiPartParserError, SuspiciousOperation):
+        return False
+    digest.update(b"multipart\n")
+    for name, value in fields.lists():
+        digest.update(json.dumps(["field", name, value]).encode() + b"\n")
+    for name, uploads in files.lists():
+        for upload in uploads:
+            digest.update(json.dumps(["file", name, upload.name, upload.size]).encode() + b"\n")
+            for chunk in upload.chunks():
+                digest.update(chunk)
+            upload.close()
+    return True
 
 
 class IdempotencyMiddleware:

@@ -5,8 +5,10 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpResponse
 from django.test import RequestFactory
+from django.test.client import encode_multipart
 from django.utils import timezone
 
 from config.idempotency import IdempotencyMiddleware
@@ -160,6 +162,30 @@ def test_an_upload_above_the_in_memory_limit_is_fingerprinted_and_still_reaches_
     assert seen == [file] and (first.status_code, first.content) == (201, f"{len(file)} bytes".encode())
     assert again.content == first.content and again["Idempotent-Replayed"] == "true"
     assert other.status_code == 422
+
+
+@pytest.mark.parametrize("in_memory_limit", [None, 64], ids=["held in memory", "spooled to disk"])
+def test_a_multipart_upload_retried_with_a_new_boundary_replays_the_first_answer(
+    people, api, settings, in_memory_limit
+):
+    """As python requests retries: each send of the same fields and file draws a new boundary."""
+    from leads.imports.models import ImportJob
+
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = in_memory_limit or settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    client, file = api(people["marketer"]), b"last_name,email\n" + b"Ngata,aroha@kauri.example\n" * 20
+
+    def upload(boundary, content=file, name="leads.csv"):
+        body = encode_multipart(boundary, {"file": SimpleUploadedFile(name, content), "dry_run": "true"})
+        kind = f"multipart/form-data; boundary={boundary}"
+        return client.generic("POST", "/api/v1/imports/", body, kind, HTTP_IDEMPOTENCY_KEY="upload-1")
+
+    first, again = upload("first-a1b2c3"), upload("retry-d4e5f6")
+    assert first.status_code == 201, first.content
+    assert again.status_code == 201 and again.content == first.content and again["Idempotent-Replayed"] == "true"
+    assert ImportJob.objects.count() == 1
+    for other in (upload("x", file + b"Other,o@kauri.example\n"), upload("y", name="other.csv")):
+        assert (other.status_code, other.json()["code"]) == (422, "idempotency_key_reused")
+    assert ImportJob.objects.count() == 1
 
 
 def test_the_location_header_is_replayed_with_the_body(people):

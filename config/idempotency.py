@@ -3,13 +3,15 @@
 
 The key is scoped to the caller and the path. A token caller is named by a hash of the credential it sends, so
 this check needs no database lookup of its own and config/ stays free of the accounts app (a forged credential
-only gets a scope of its own, and its 401). The first request takes the key as a lock (SET NX with an expiry),
-runs, and stores its answer for IDEMPOTENCY_TTL_SECONDS. Then, for the same key:
+only gets a scope of its own). The first request takes the key as a lock (SET NX with an expiry), runs, and
+stores its answer for IDEMPOTENCY_TTL_SECONDS. Then, for the same key:
 - the same method, path (with query) and body (a multipart body: the same fields and files in the same order,
   whatever its boundary): the stored answer, byte for byte, with `Idempotent-Replayed: true`;
 - another request: 422 `idempotency_key_reused`;
 - while the first still runs: 409 `idempotency_key_in_use` (retry later).
-A 5xx or 429 answer is not stored (the key is released, so the client's retry runs); a 4xx is the answer.
+Only an answer to a caller the API authenticated is stored, and never a 401, 403, 429 or 5xx: the key is released,
+so the retry after fixing the credential or the scope, waiting, or a passing failure really runs. Another 4xx is
+the answer.
 
 The middleware sits after ApiErrorMiddleware: a body too large is refused before it is read here, and an
 exception in a view reaches this middleware already turned into its problem document.
@@ -43,8 +45,17 @@ _KEPT_HEADERS = ("Content-Type", "Location", "Allow")
 logger = logging.getLogger("config.idempotency")
 
 
-def _not_stored(response) -> bool:
-    return response.streaming or response.status_code >= 500 or response.status_code == 429
+# Answers a retry must run again: the caller may fix its credential or get the scope, or wait out a rate limit.
+_NOT_STORED = frozenset({401, 403, 429})
+
+
+def _stored(request, response) -> bool:
+    """Whether the answer is kept for replay. DRF sets the Django request's `user` to whom it authenticated
+    (AnonymousUser for a refused credential), so an unauthenticated caller's answer is never kept."""
+    if response.streaming or response.status_code >= 500 or response.status_code in _NOT_STORED:
+        return False
+    user = getattr(request, "user", None)
+    return user is not None and user.is_authenticated
 
 
 def _caller(request) -> str | None:
@@ -174,13 +185,13 @@ class IdempotencyMiddleware:
         except BaseException:
             self._settle(store, name, running, fingerprint, None)
             raise
-        self._settle(store, name, running, fingerprint, response)
+        self._settle(store, name, running, fingerprint, response if _stored(request, response) else None)
         return response
 
     @staticmethod
     def _settle(store, name: str, running: bytes, fingerprint: str, response) -> None:
-        """Stores the answer in place of the lock, or releases the lock when the answer is not to be kept."""
-        if response is None or _not_stored(response):
+        """Stores the answer in place of the lock, or releases the lock when there is none to keep."""
+        if response is None:
             value = None
         else:
             headers = {header: response[header] for header in _KEPT_HEADERS if response.has_header(header)}

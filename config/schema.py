@@ -49,7 +49,7 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     description="Send the same request again with the same key (printable ASCII, 1–255) and get the first "
     "answer back, with `Idempotent-Replayed: true`, instead of doing it twice; kept 24 hours per caller and path. "
     "The same key with another body: 422 `idempotency_key_reused`; while the first is still running: 409 "
-    "`idempotency_key_in_use`. A 5xx or 429 answer is not kept, so a retry runs again.",
+    "`idempotency_key_in_use`. A 401, 403, 429 or 5xx answer is not kept, so a retry runs again.",
 )
 _RATE_LIMIT_HEADERS = {
     name: {"schema": {"type": "string"}, "description": text}

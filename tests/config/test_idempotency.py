@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 from django.test.client import encode_multipart
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from config.idempotency import IdempotencyMiddleware
 from crm.models import Touch
@@ -84,6 +85,51 @@ def test_a_500_is_not_kept_so_the_retry_runs(people, api, monkeypatch):
     retried = post(client, LEADS, body, "retry-me")
     assert retried.status_code == 201 and not retried.has_header("Idempotent-Replayed")
     assert len(calls) == 2 and Lead.objects.count() == 1
+
+
+def test_a_forged_token_is_refused_each_time_not_replayed(people):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Bearer crm_bogus_x")
+    first, again = (post(client, LEADS, {"last_name": "Ngata"}, "forged") for _ in "ab")
+    assert first.status_code == again.status_code == 401
+    assert not again.has_header("Idempotent-Replayed")
+    assert not Lead.objects.exists()
+
+
+def test_a_403_is_not_kept_so_the_retry_after_the_scope_is_granted_runs(people, token_client_for):
+    from accounts.models import ApiToken
+
+    client = token_client_for(people["integration"], scopes=["leads:read"])
+    body = {"last_name": "Ngata", "email": "aroha@kauri.example", "owner": people["marketer"].pk}
+    assert post(client, LEADS, body, "scoped").status_code == 403
+    ApiToken.objects.update(scopes=["leads:read", "leads:write"])
+    retried = post(client, LEADS, body, "scoped")
+    assert retried.status_code == 201 and not retried.has_header("Idempotent-Replayed")
+    assert Lead.objects.filter(email="aroha@kauri.example").count() == 1
+
+
+@pytest.mark.parametrize("status", [401, 403, 429, 500, 503])
+def test_an_answer_a_retry_must_run_again_is_not_kept(people, status):
+    answers = iter([HttpResponse(status=status), HttpResponse(b"made", status=201)])
+    middleware = IdempotencyMiddleware(lambda _request: next(answers))
+    requests = [RequestFactory().post(LEADS, b"{}", "application/json", HTTP_IDEMPOTENCY_KEY="again") for _ in "ab"]
+    for request in requests:
+        request.user = people["admin"]
+    assert middleware(requests[0]).status_code == status
+    retried = middleware(requests[1])
+    assert (retried.status_code, retried.content) == (201, b"made") and not retried.has_header("Idempotent-Replayed")
+
+
+def test_an_answer_to_a_caller_nobody_authenticated_is_not_kept(people):
+    from django.contrib.auth.models import AnonymousUser
+
+    answers = iter([HttpResponse(b"first", status=200), HttpResponse(b"second", status=200)])
+    middleware = IdempotencyMiddleware(lambda _request: next(answers))
+    forged = {"HTTP_IDEMPOTENCY_KEY": "anon", "HTTP_AUTHORIZATION": "Bearer crm_bogus_x"}
+    requests = [RequestFactory().post(LEADS, b"{}", "application/json", **forged) for _ in "ab"]
+    for request in requests:
+        request.user = AnonymousUser()  # as DRF leaves it when it refuses the credential
+    assert [middleware(request).content for request in requests] == [b"first", b"second"]
 
 
 def test_keys_of_two_callers_do_not_collide(people, api, token_client_for):

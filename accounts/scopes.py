@@ -71,22 +71,30 @@ def scope_for(resource: str, method: str) -> str:
     return f"{resource}:{READ if method.upper() in SAFE_METHODS else WRITE}"
 
 
-def token_scope(resource: str) -> Callable:
+def token_scope(resource: str, *, reads: bool = False) -> Callable:
     """Marks one view method or action as belonging to another resource than its view's `scope_resource`
-    (a lead's call reports are call reports)."""
+    (a lead's call reports are call reports). `reads`: a POST that only reads that resource (evaluating a
+    definition against a lead answers with the lead's data and writes nothing) needs its read scope."""
 
     def mark(view_method):
         view_method.scope_resource = resource
+        view_method.scope_reads = reads
         return view_method
 
     return mark
 
 
+def _handler(view, method: str):
+    return getattr(view, getattr(view, "action", None) or method.lower(), None)
+
+
 def view_resource(view, method: str) -> str | None:
     """The resource a request with `method` reaches on `view`: its action's or handler's own, else the view's."""
-    action = getattr(view, "action", None) or method.lower()
-    handler = getattr(view, action, None)
-    return getattr(handler, "scope_resource", None) or getattr(view, "scope_resource", None)
+    return getattr(_handler(view, method), "scope_resource", None) or getattr(view, "scope_resource", None)
+
+
+def _method_for_scope(view, method: str) -> str:
+    return "GET" if getattr(_handler(view, method), "scope_reads", False) else method
 
 
 def required_scope(view, method: str) -> str | None:
@@ -94,13 +102,13 @@ def required_scope(view, method: str) -> str | None:
     resource = view_resource(view, method)
     if resource not in RESOURCE_NAMES:
         return None
-    return scope_for(resource, method)
+    return scope_for(resource, _method_for_scope(view, method))
 
 
 def write_answer_scope(view, method: str) -> str | None:
     """The read scope a write's answer needs in full: its resource's, for an unsafe `method` on a resource that
     has one; None for a read and for a resource with a single access (`imports:write`, `webhooks:manage`)."""
-    if method.upper() in SAFE_METHODS:
+    if _method_for_scope(view, method).upper() in SAFE_METHODS:
         return None
     resource = view_resource(view, method)
     if resource not in RESOURCE_NAMES or READ not in _BY_NAME[resource].accesses:

@@ -4,6 +4,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from accounts.scopes import token_scope
 from config.schema import problems
 from funnel import selectors
 from funnel.api import serializers as s
@@ -36,6 +37,7 @@ class LeadDefinitionViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=s.EvaluateSerializer, responses=dict, summary="Which criteria a lead passes and fails")
     @action(detail=True, methods=["post"])
+    @token_scope("leads", reads=True)  # it writes nothing and answers with the lead's data: reading leads
     def evaluate(self, request, pk=None):
         data = s.EvaluateSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -104,3 +104,17 @@ def test_the_schema_says_a_write_answers_ids_without_the_read_scope():
     assert "without `leads:read` too gets each object of the answer as its `id` only" in patch
     assert "withheld" not in schema["paths"]["/api/v1/leads/{id}/"]["get"]["description"]
     assert "withheld" not in schema["paths"]["/api/v1/imports/"]["post"]["description"]  # one scope: imports:write
+
+
+def test_evaluating_a_definition_against_a_lead_is_reading_the_lead(people, token_client_for, make_lead):
+    from funnel.models import LeadDefinition
+
+    lead, mql = make_lead(), LeadDefinition.objects.get(code="MQL")
+    url, body = f"/api/v1/lead-definitions/{mql.pk}/evaluate/", {"lead": lead.pk}
+    writer = token_client_for(people["integration"], scopes=["definitions:write", "definitions:read"])
+    refused = writer.post(url, body, format="json")
+    assert refused.status_code == 403 and "leads:read" in refused.json()["detail"]
+    reader = token_client_for(people["integration"], scopes=["leads:read"])
+    assert reader.post(url, body, format="json").status_code in (200, 404)  # 404: no active MQL version yet
+    operation = SchemaGenerator().get_schema(public=True)["paths"]["/api/v1/lead-definitions/{id}/evaluate/"]["post"]
+    assert "leads:read" in operation["description"]

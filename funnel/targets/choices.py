@@ -15,6 +15,7 @@ class LeadSet(models.TextChoices):
 
     PURCHASES = "purchases", "Purchases counted"
     FORECAST = "forecast", "Open leads in the forecast"
+    OPEN = "open", "Open leads with a value"  # the forecast's "Open leads" per stage, counted in or not
     HELD_SQLS = "held_sqls", "Open SQLs the funnel holds"
     HELD_MQLS = "held_mqls", "Open MQLs the funnel holds"
     HELD_LEADS = "held_leads", "Open leads not yet MQL"

@@ -163,6 +163,7 @@ class Forecast:
 
 
 def _open_leads(target: RevenueTarget, split: TargetSplit | None) -> QuerySet[Lead]:
+    """The forecast's "Open leads" of a stage, and the drill-down behind that number: one definition for both."""
     return Lead.objects.filter(
         _split_q(split, "team_id", "segment"),
         stage__in=OPEN_STAGES,
@@ -277,7 +278,9 @@ def target_leads(
     *, target: RevenueTarget, which: str, split: TargetSplit | None = None, now: datetime | None = None
 ) -> QuerySet[Lead]:
     """Exactly the leads a number of the target's page counts (the viewer's visibility is applied by the caller):
-    the purchases attained, the open leads in the forecast, or the funnel's open SQLs, MQLs and other leads."""
+    the purchases attained, the open leads the forecast counts (those in stages whose expected close falls in the
+    period), the open leads with a value per stage whether counted or not, or the funnel's open SQLs, MQLs and
+    other leads."""
     if which == LeadSet.PURCHASES:
         counted = _purchases(target).filter(
             _split_q(split, "transition__span__team_id", "lead__segment"),
@@ -288,4 +291,6 @@ def target_leads(
     if which == LeadSet.FORECAST:
         forecast = target_forecast(target=target, split=split, attained=Decimal(0), now=now)
         return _open_leads(target, split).filter(stage__in=forecast.counted_stages)
+    if which == LeadSet.OPEN:
+        return _open_leads(target, split)
     return held_leads(which)

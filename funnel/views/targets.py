@@ -241,9 +241,10 @@ def target_leads(request, target_id: int):
         split = target.splits.filter(pk=form.cleaned_data["split"]).first()
         if split is None:
             raise Http404("This target has no such split.")
+    stage = form.cleaned_data["stage"]
     behind = selectors.target_leads(target=target, which=form.cleaned_data["set"], split=split)
-    if form.cleaned_data["stage"]:
-        behind = behind.filter(stage=form.cleaned_data["stage"])
+    if stage:
+        behind = behind.filter(stage=stage)
     leads = (
         lead_list(user=request.user)
         .filter(pk__in=behind.values("pk"))
@@ -254,8 +255,10 @@ def target_leads(request, target_id: int):
     context = {
         "target": target,
         "split": split,
+        "stage": stage,
         "what": LeadSet(form.cleaned_data["set"]).label,
         "page": page,
+        "behind": behind.count(),  # the number on the target's page; the viewer may see fewer of them
         "back": reverse("target-detail", args=[target.pk]),
         "stages": Stage,
     }

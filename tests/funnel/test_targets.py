@@ -2,11 +2,14 @@
 supersede and the one-active index, splits that must add up, and a hand-worked scenario whose attainment,
 forecast, reverse funnel and metric row are written out below."""
 
+import html
+import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
@@ -286,3 +289,27 @@ def test_the_metric_family_writes_attainment_for_the_targets_quarter_only(scenar
     }
     snapshot_compute(period=period_of(kind="month", day=Q1), families=[target_attainment])
     assert MetricValue.objects.filter(metric="target_attainment").count() == 3  # no target for January
+
+
+LATE = datetime(2026, 3, 25, 12, 0, tzinfo=UTC)  # evaluation's 6 days end in the quarter, interest's 11 do not
+STAGE_LINK = re.compile(r'href="(/targets/\d+/leads/\?set=\w+&amp;stage=(\w+))">(\d+)</a>')
+
+
+def test_each_open_leads_number_of_the_forecast_lists_exactly_the_leads_it_counts(scenario, client, people):
+    target, leads = scenario
+    client.force_login(people["leader"])
+    with time_machine.travel(LATE, tick=False):
+        counted = {s.stage: s.counted for s in selectors.target_forecast(target=target, attained=Decimal(0)).stages}
+        assert (counted["interest"], counted["evaluation"]) == (False, True)
+        links = STAGE_LINK.findall(client.get(f"/targets/{target.pk}/").content.decode())
+        assert sorted((stage, int(n)) for _, stage, n in links) == [("evaluation", 1), ("interest", 1)]
+        for href, stage, _ in links:  # O2 sits in interest though its close falls after the quarter
+            listed = client.get(html.unescape(href)).context
+            assert [lead.pk for lead in listed["page"]] == [leads["O1" if stage == "evaluation" else "O2"].pk]
+        # The forecast's own total lists only the lead it counts.
+        forecast = client.get(f"/targets/{target.pk}/leads/?set=forecast").context
+        assert [lead.pk for lead in forecast["page"]] == [leads["O1"].pk]
+        # A rep sees neither lead (both are the marketing team's): the page says how many there are.
+        client.force_login(people["rep"])
+        hidden = client.get(f"/targets/{target.pk}/leads/?set=open&stage=interest")
+    assert "0 of 1 you may see" in hidden.content.decode()

@@ -105,6 +105,9 @@ class StageForecastSerializer(serializers.Serializer):
     value = serializers.DecimalField(max_digits=16, decimal_places=2)
     win = RateSerializer(help_text="The stage's win rate over the trailing 12 months.")
     expected_close = serializers.DateTimeField(allow_null=True)
+    timing = serializers.ChoiceField(
+        choices=["before", "within", "after"], allow_null=True, help_text="The expected close against the period."
+    )
     counted = serializers.BooleanField(help_text="The expected close falls inside the period.")
     expected = serializers.DecimalField(max_digits=16, decimal_places=2, help_text="value × win rate, if counted.")
 
@@ -153,7 +156,12 @@ class ReverseFunnelSerializer(serializers.Serializer):
     lead_to_mql = RateSerializer(source="rates.lead_to_mql")
     mql_to_sql = RateSerializer(source="rates.mql_to_sql")
     sql_to_purchase = RateSerializer(source="rates.sql_to_purchase")
-    coverage = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    pipeline_needed = serializers.DecimalField(
+        max_digits=20, decimal_places=2, allow_null=True, help_text="SQLs still needed × the average deal."
+    )
+    coverage = serializers.DecimalField(
+        max_digits=12, decimal_places=2, allow_null=True, help_text="pipeline_needed ÷ remaining."
+    )
     needs = serializers.SerializerMethodField()
     weeks = WeekSerializer(many=True)
 

@@ -129,7 +129,11 @@ class StageForecast:
     value: Decimal
     win: history.Rate
     expected_close: datetime | None  # now + the stage's median days to purchase
-    counted: bool  # the expected close falls in the period
+    timing: str | None  # the expected close against the period: "before", "within" or "after" (None: no close)
+
+    @property
+    def counted(self) -> bool:
+        return self.timing == "within"
 
     @property
     def expected(self) -> Decimal:
@@ -189,10 +193,18 @@ def target_forecast(
     for stage in OPEN_STAGES:
         win = wins.get(stage, history.Rate(0, 0, None))
         close = now + timedelta(days=win.lag_days) if win.lag_days is not None else None
-        counted = close is not None and period.starts_at <= close < period.ends_at
         row = held.get(stage, {"n": 0, "value": Decimal(0)})
-        stages.append(StageForecast(stage, row["n"], row["value"] or Decimal(0), win, close, counted))
+        stages.append(StageForecast(stage, row["n"], row["value"] or Decimal(0), win, close, _timing(close, period)))
     return Forecast(attained, stages)
+
+
+def _timing(close: datetime | None, period) -> str | None:
+    # A future period's closes mostly fall before it: "after" was said of every close outside the period.
+    if close is None:
+        return None
+    if close < period.starts_at:
+        return "before"
+    return "within" if close < period.ends_at else "after"
 
 
 # --- reverse funnel ---------------------------------------------------------------------------------------
@@ -230,12 +242,19 @@ class ReverseFunnel:
         return max(0, need.count - int(-(-self.held[name] // 1)))  # ceil: part of a purchase is no purchase
 
     @property
-    def coverage(self) -> Decimal | None:
-        """The pipeline the plan needs (SQLs times the average deal) ÷ the revenue still to win: the real ratio."""
+    def pipeline_needed(self) -> Decimal | None:
+        """The SQL pipeline the plan needs: the SQLs still needed times the average deal."""
         sqls = self.needs[1].count
         if not (sqls and self.remaining > 0 and self.rates.average_deal):
             return None
-        return (sqls * self.rates.average_deal / self.remaining).quantize(Decimal("0.01"))
+        return sqls * self.rates.average_deal
+
+    @property
+    def coverage(self) -> Decimal | None:
+        """The pipeline needed ÷ the revenue still to win: the real coverage ratio (REFERENCE §6). Whole deals
+        make it large when less than one average deal is left to win."""
+        pipeline = self.pipeline_needed
+        return (pipeline / self.remaining).quantize(Decimal("0.01")) if pipeline else None
 
 
 def target_reverse_funnel(

@@ -313,3 +313,25 @@ def test_each_open_leads_number_of_the_forecast_lists_exactly_the_leads_it_count
         client.force_login(people["rep"])
         hidden = client.get(f"/targets/{target.pk}/leads/?set=open&stage=interest")
     assert "0 of 1 you may see" in hidden.content.decode()
+
+
+def test_a_future_targets_closes_fall_before_it_and_the_pipeline_says_what_it_is(scenario, client, people):
+    assert scenario  # its history gives the rates; its open leads are O1 (evaluation) and O2 (interest)
+    with time_machine.travel(NOW, tick=False):
+        future = target_propose(
+            period_kind="month",
+            period_start=date(2031, 3, 1),
+            amount=Decimal(5_000),
+            currency="USD",
+            proposed_by=people["leader"],
+        )
+        forecast = selectors.target_forecast(target=future, attained=Decimal(0))
+        assert {s.stage: s.timing for s in forecast.stages if s.leads} == {"interest": "before", "evaluation": "before"}
+        funnel = selectors.target_reverse_funnel(target=future, attained=Decimal(0), forecast=forecast)
+        # $5k ÷ $75k → 1 whole purchase; ÷ 3/5 → 2 SQLs; 2 × $75k = $150k of pipeline, 30× the $5k left.
+        assert (funnel.needs[1].count, funnel.pipeline_needed, funnel.coverage) == (2, Decimal(150_000), Decimal(30))
+        client.force_login(people["leader"])
+        page = client.get(f"/targets/{future.pk}/").content.decode()
+    assert page.count("(before the period: not counted)") == 5 and "after the period" not in page
+    assert "SQL pipeline needed: $150,000, 30.00× what is still to win" in page
+    assert "2 SQLs × the $75,000 average deal = $150,000; less than one average deal is left" in page

@@ -44,6 +44,12 @@ def needs(*, remaining: Decimal, average_deal: Decimal | None, steps: list[Step]
     return result
 
 
+def short_by(needed: int, held: Fraction) -> int:
+    """How many more are needed beyond what is held, on the cautious side: the shortfall rounded up, never the
+    holding (2.4 expected purchases against 7 needed leave 5 to find, not 7 - 3 = 4)."""
+    return max(0, math.ceil(needed - held))
+
+
 def spread(total: int, slots: int) -> list[int]:
     """`total` over `slots` as evenly as whole numbers allow, the remainder in the earliest slots; sums to total."""
     if slots <= 0:

@@ -239,7 +239,7 @@ class ReverseFunnel:
         need = next(n for n in self.needs if n.name == name)
         if need.count is None:
             return None
-        return max(0, need.count - int(-(-self.held[name] // 1)))  # ceil: part of a purchase is no purchase
+        return reverse.short_by(need.count, self.held[name])
 
     @property
     def pipeline_needed(self) -> Decimal | None:

@@ -54,6 +54,11 @@ def test_reference_worked_example_ten_million_rounds_up_at_every_step():
     assert [n.count for n in unknown] == [4, None]
 
 
+def test_short_by_rounds_the_shortfall_up_not_what_the_funnel_holds():
+    assert reverse.short_by(7, Fraction(74, 31)) == 5  # 7 − 2.39 = 4.61: five purchases still to find, not 4
+    assert [reverse.short_by(7, Fraction(held)) for held in (7, 9, 0)] == [0, 0, 7]
+
+
 def test_weekly_plan_keeps_every_total_and_folds_overdue_weeks_into_this_one():
     plan = [reverse.Need("purchase", 4, 0), reverse.Need("sql", 7, 1)]
     weeks = reverse.by_week(
@@ -272,7 +277,8 @@ def test_attainment_forecast_and_reverse_funnel_of_the_scenario(scenario):
     assert [sum(w[name] for w in funnel.weeks) for name in ("purchase", "sql", "mql", "lead")] == [4, 7, 9, 12]
     # The funnel holds O1 as its one open SQL and O2, N1 short of MQL; 3/5 + 3/7 purchases are expected.
     assert funnel.held == {"purchase": Fraction(36, 35), "sql": 1, "mql": 0, "lead": 2}
-    assert [funnel.gap(n) for n in ("purchase", "sql", "mql", "lead")] == [2, 6, 9, 10]
+    # Short by ceil(need − held): 4 − 36/35 = 2.97 → 3 purchases (rounding the holding up first said 2).
+    assert [funnel.gap(n) for n in ("purchase", "sql", "mql", "lead")] == [3, 6, 9, 10]
     assert funnel.coverage == Decimal("2.10")  # 7 SQLs × $75k ÷ $250k
 
 

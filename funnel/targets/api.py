@@ -145,6 +145,11 @@ class WeekSerializer(serializers.Serializer):
     mql = serializers.IntegerField(allow_null=True)
     lead = serializers.IntegerField(allow_null=True)
     overdue = serializers.DictField(child=serializers.IntegerField(), help_text="Of this week's, those already late.")
+    short = serializers.DictField(
+        child=serializers.IntegerField(allow_null=True),
+        help_text="Of this week's need, what the funnel does not hold yet (holdings set against the earliest weeks);"
+        " each sums over the weeks to the need's gap.",
+    )
 
 
 class ReverseFunnelSerializer(serializers.Serializer):

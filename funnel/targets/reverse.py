@@ -81,3 +81,21 @@ def by_week(*, plan: list[Need], first_week: date, last_week: date, this_week: d
         for need in plan:
             row.setdefault(need.name, 0 if need.count is not None else None)
     return [rows[week] for week in sorted(rows)]
+
+
+def short_by_week(weeks: list[dict], held: dict[str, Fraction]) -> list[dict]:
+    """Each week's row with `short`: of that week's need, how many the funnel does not hold yet. What it holds
+    now is set against the earliest weeks first (it is there already), and each week's shortfall is the growth
+    of the cumulative one, so a column's shortfalls sum exactly to the headline's short_by(total, held)."""
+    result, needed, before = [], dict.fromkeys(held, 0), dict.fromkeys(held, 0)
+    for row in weeks:
+        short = {}
+        for name in held:
+            if row.get(name) is None:
+                short[name] = None
+                continue
+            needed[name] += row[name]
+            now = short_by(needed[name], held[name])
+            short[name], before[name] = now - before[name], now
+        result.append({**row, "short": short})
+    return result

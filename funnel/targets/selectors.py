@@ -210,6 +210,17 @@ def _timing(close: datetime | None, period) -> str | None:
 # --- reverse funnel ---------------------------------------------------------------------------------------
 
 NEED_NAMES = {"purchase": "Purchases", "sql": "SQLs", "mql": "MQLs", "lead": "New leads"}
+NEED_UNITS = {
+    "purchase": ("purchase", "purchases"),
+    "sql": ("SQL", "SQLs"),
+    "mql": ("MQL", "MQLs"),
+    "lead": ("new lead", "new leads"),
+}
+
+
+def need_words(counts: dict[str, int]) -> str:
+    """{"sql": 15, "mql": 1} → "15 SQLs, 1 MQL", in the plan's order: how a manager says it."""
+    return ", ".join(f"{counts[name]} {NEED_UNITS[name][counts[name] != 1]}" for name in NEED_UNITS if counts.get(name))
 
 
 def _used(code: str) -> Exists:
@@ -273,6 +284,12 @@ def target_reverse_funnel(
         reverse.Step("lead", rates.lead_to_mql.rate, rates.lead_to_mql.lag_days),
     ]
     plan = reverse.needs(remaining=remaining, average_deal=rates.average_deal, steps=steps)
+    held = {
+        "purchase": sum((s.expected_purchases for s in forecast.stages), Fraction(0)),
+        "sql": Fraction(held_leads(LeadSet.HELD_SQLS).count()),
+        "mql": Fraction(held_leads(LeadSet.HELD_MQLS).count()),
+        "lead": Fraction(held_leads(LeadSet.HELD_LEADS).count()),
+    }
     weeks = []
     if today < target.period_end:
         weeks = reverse.by_week(
@@ -281,12 +298,7 @@ def target_reverse_funnel(
             last_week=reverse.week_start(target.period_end - timedelta(days=1)),
             this_week=reverse.week_start(today),
         )
-    held = {
-        "purchase": sum((s.expected_purchases for s in forecast.stages), Fraction(0)),
-        "sql": Fraction(held_leads(LeadSet.HELD_SQLS).count()),
-        "mql": Fraction(held_leads(LeadSet.HELD_MQLS).count()),
-        "lead": Fraction(held_leads(LeadSet.HELD_LEADS).count()),
-    }
+    weeks = reverse.short_by_week(weeks, held)
     return ReverseFunnel(remaining, rates, plan, weeks, held, over=today >= target.period_end)
 
 

@@ -127,9 +127,10 @@ def gauge(attained) -> Chart:
 
 
 def weekly_chart(funnel) -> Chart:
+    """The shortfall per week (the headline's "Short by", spread over the weeks), not the gross need."""
     names = selectors.NEED_NAMES
     weeks = [row["week"].strftime("%d %b") for row in funnel.weeks]
-    series = {label: [row[key] or 0 for row in funnel.weeks] for key, label in names.items()}
+    series = {label: [row["short"][key] or 0 for row in funnel.weeks] for key, label in names.items()}
     option = {
         "color": PALETTE,
         "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
@@ -140,7 +141,20 @@ def weekly_chart(funnel) -> Chart:
         "series": [{"name": n, "type": "bar", "data": values} for n, values in series.items()],
     }
     rows = [[w, *(values[i] for values in series.values())] for i, w in enumerate(weeks)]
-    return Chart("reverse-funnel", "Still needed, by the week it must happen", ["Week of", *series], rows, option)
+    title = "Short by, in the week it must happen (beyond what the funnel holds now)"
+    return Chart("reverse-funnel", title, ["Week of", *series], rows, option)
+
+
+def week_rows(funnel) -> list[dict]:
+    """The by-week table: per milestone, the shortfall and the gross need of the week; overdue in words."""
+    return [
+        {
+            "week": row["week"],
+            "overdue": selectors.need_words(row["overdue"]),
+            "cells": [(name, row["short"][name], row[name]) for name in selectors.NEED_NAMES],
+        }
+        for row in funnel.weeks
+    ]
 
 
 def _report(target: RevenueTarget) -> dict:
@@ -162,6 +176,7 @@ def _report(target: RevenueTarget) -> dict:
         "forecast": forecast,
         "funnel": funnel,
         "needs": needs,
+        "weeks": week_rows(funnel),
         "charts": [gauge(attainment.total)] + ([weekly_chart(funnel)] if funnel.weeks else []),
     }
 

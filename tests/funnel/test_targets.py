@@ -280,6 +280,16 @@ def test_attainment_forecast_and_reverse_funnel_of_the_scenario(scenario):
     # Short by ceil(need − held): 4 − 36/35 = 2.97 → 3 purchases (rounding the holding up first said 2).
     assert [funnel.gap(n) for n in ("purchase", "sql", "mql", "lead")] == [3, 6, 9, 10]
     assert funnel.coverage == Decimal("2.10")  # 7 SQLs × $75k ÷ $250k
+    # By week, the funnel's holdings go to the earliest weeks: O1 (the one SQL) covers one of this week's two SQLs,
+    # the 36/35 expected purchases this week's one purchase; each column of shortfalls adds up to the gap.
+    short = {n: [w["short"][n] for w in funnel.weeks] for n in ("purchase", "sql", "mql", "lead")}
+    assert short == {
+        "purchase": [0, 1, 1, 1, 0, 0, 0],
+        "sql": [1, 1, 1, 1, 1, 1, 0],
+        "mql": [4, 1, 1, 1, 1, 1, 0],
+        "lead": [2, 2, 2, 2, 1, 1, 0],
+    }
+    assert [sum(short[n]) for n in short] == [funnel.gap(n) for n in short]
 
 
 def test_the_metric_family_writes_attainment_for_the_targets_quarter_only(scenario):
@@ -341,3 +351,19 @@ def test_a_future_targets_closes_fall_before_it_and_the_pipeline_says_what_it_is
     assert page.count("(before the period: not counted)") == 5 and "after the period" not in page
     assert "SQL pipeline needed: $150,000, 30.00× what is still to win" in page
     assert "2 SQLs × the $75,000 average deal = $150,000; less than one average deal is left" in page
+
+
+def test_the_week_table_shows_short_of_due_and_overdue_in_words(scenario, client, people):
+    target, _ = scenario
+    client.force_login(people["marketing_manager"])
+    with time_machine.travel(NOW, tick=False):
+        answer = client.get(f"/targets/{target.pk}/")
+    page = answer.content.decode()
+    # This week: the SQL, 2 MQLs and 2 new leads of last week's plan are due now, with this week's own.
+    assert "Overdue: 1 SQL, 2 MQLs, 2 new leads</span>" in page
+    first = answer.context["weeks"][0]
+    assert [(short, need) for _, short, need in first["cells"]] == [(0, 1), (1, 2), (4, 4), (2, 4)]
+    assert '<strong>1</strong> short <span class="muted">of 2 due</span>' in page
+    chart = answer.context["charts"][1]
+    totals = [sum(row[i] for row in chart.rows) for i in (1, 2, 3, 4)]
+    assert (chart.title.split(",")[0], totals) == ("Short by", [3, 6, 9, 10])  # not the gross 4, 7, 9, 12

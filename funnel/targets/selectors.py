@@ -13,6 +13,7 @@ from fractions import Fraction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
+from accounts.models import User
 from funnel.attribution.models import Purchase
 from funnel.models.transitions import Transition
 from funnel.targets import rates as history
@@ -20,8 +21,9 @@ from funnel.targets import reverse
 from funnel.targets.choices import LeadSet
 from funnel.targets.models import RevenueTarget, TargetSplit
 from funnel.targets.periods import target_period
-from leads.choices import FUNNEL_STAGES, Stage, VersionStatus
+from leads.choices import FUNNEL_STAGES, SignOffSide, Stage, VersionStatus
 from leads.models import Lead
+from leads.signoff import SIGNERS
 
 OPEN_STAGES = [stage for stage in FUNNEL_STAGES if stage != Stage.PURCHASE]
 
@@ -42,6 +44,31 @@ def target_active(*, on: date) -> RevenueTarget | None:
     quarter's, a quarter's before its year's), or None when both teams have committed to no number for it."""
     active = RevenueTarget.objects.filter(status=VersionStatus.ACTIVE, period_start__lte=on, period_end__gt=on)
     return min(active, key=lambda t: (t.period_end - t.period_start, -t.pk), default=None)
+
+
+@dataclass(frozen=True)
+class SideSignature:
+    """A side the viewer may sign for, as the target stands: who signed it and when, or whether they may now."""
+
+    side: str
+    signer: User | None
+    signed_at: datetime | None
+    by_viewer: bool
+    may_sign: bool
+
+
+def target_signatures(*, target: RevenueTarget, user: User) -> list[SideSignature]:
+    """The sides `user`'s role signs for. A side is signed once (by one person), and one person never signs both,
+    so the button is offered only for an unsigned side of a proposal whose other side is not the viewer's."""
+    result = []
+    for side, roles in SIGNERS.items():
+        if user.role not in roles:
+            continue
+        signer, signed_at = getattr(target, f"{side}_approver"), getattr(target, f"{side}_signed_at")
+        other = target.sales_approver_id if side == SignOffSide.MARKETING else target.marketing_approver_id
+        may_sign = signer is None and other != user.pk and target.status == VersionStatus.PROPOSED
+        result.append(SideSignature(side, signer, signed_at, signer is not None and signer.pk == user.pk, may_sign))
+    return result
 
 
 def _ratio(part: Decimal, whole: Decimal) -> Decimal | None:

@@ -26,7 +26,6 @@ from funnel.targets.models import RevenueTarget
 from funnel.views.charts import PALETTE, Chart
 from leads.choices import SignOffSide, Stage
 from leads.selectors import lead_list
-from leads.signoff import SIGNERS
 
 SPLIT_ROWS = 4
 
@@ -95,10 +94,6 @@ def _target(target_id: int) -> RevenueTarget:
         return selectors.target_get(target_id=target_id)
     except RevenueTarget.DoesNotExist:
         raise Http404("No such target.") from None
-
-
-def _sides(user) -> list[str]:
-    return [side for side, roles in SIGNERS.items() if user.role in roles]
 
 
 def gauge(attained) -> Chart:
@@ -191,7 +186,7 @@ def target_detail(request, target_id: int):
     user = request.user
     context = {
         "target": target,
-        "sides": _sides(user),
+        "signatures": selectors.target_signatures(target=target, user=user),
         "may_withdraw": target.status == "proposed" and services._may_withdraw(user, target),
         "lead_sets": LeadSet,
         "need_names": selectors.NEED_NAMES,
@@ -209,13 +204,23 @@ def target_sign_off(request, target_id: int):
         messages.error(request, f"side: {side!r} is neither marketing nor sales.")
         return redirect("target-detail", target.pk)
     try:
-        target = services.target_sign_off(target_id=target.pk, user=request.user, side=side)
+        signed = services.target_sign_off(target_id=target.pk, user=request.user, side=side)
     except (ValidationError, DomainError) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", None) or [exc.message]))
     else:
-        done = "It is the number now." if target.status == "active" else "It waits for the other side."
-        messages.success(request, f"Signed. {done}")
+        _signed_message(request, before=target, after=signed)
     return redirect("target-detail", target.pk)
+
+
+def _signed_message(request, *, before: RevenueTarget, after: RevenueTarget) -> None:
+    # Signing again changes nothing (the service is idempotent): say so rather than "Signed." a second time.
+    side = SignOffSide.MARKETING if after.marketing_approver_id == request.user.pk else SignOffSide.SALES
+    if getattr(before, f"{side}_approver_id") == request.user.pk:
+        on = timezone.localtime(getattr(before, f"{side}_signed_at"))
+        messages.info(request, f"You had already signed for {side} on {on:%-d %b %Y}; nothing changed.")
+        return
+    done = "It is the number now." if after.status == "active" else "It waits for the other side."
+    messages.success(request, f"Signed. {done}")
 
 
 @login_required

@@ -5,8 +5,11 @@ from decimal import Decimal
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django.utils.html import escape
 
 from funnel.targets.models import RevenueTarget
+from funnel.templatetags.ui import person
 
 BODY = {
     "period_kind": "quarter",
@@ -122,3 +125,30 @@ def test_pages_propose_sign_and_drill_down(client, people):
     assert client.get(f"/targets/{target.pk}/leads/?set=nonsense").status_code == 400
     assert client.get(f"/targets/{target.pk}/leads/?set=purchases").status_code == 200
     assert client.get("/targets/").status_code == 200
+
+
+def test_a_signed_side_says_who_signed_it_instead_of_offering_its_button_again(client, people):
+    target = RevenueTarget.objects.create(
+        period_kind="quarter",
+        period_start="2026-01-01",
+        period_end="2026-04-01",
+        amount=Decimal(1),
+        proposed_by=people["leader"],
+    )
+    page, sign = f"/targets/{target.pk}/", f"/targets/{target.pk}/sign-off/"
+    client.force_login(people["marketing_manager"])
+    assert "Sign for marketing</button>" in client.get(page).content.decode()
+    assert "Signed. It waits for the other side." in client.post(sign, follow=True).content.decode()
+    target.refresh_from_db()
+    on = timezone.localtime(target.marketing_signed_at)
+    signed_on = f"{on.day} {on:%b %Y}"
+    after = client.get(page).content.decode()
+    assert "Sign for marketing</button>" not in after and f"You signed for marketing on {signed_on}" in after
+    again = client.post(sign, follow=True).content.decode()  # a stale tab: nothing changes, and it says so
+    assert f"You had already signed for marketing on {signed_on}; nothing changed." in again
+    assert "Signed. It waits" not in again
+    # A revenue leader may sign either side: marketing's is taken (by whom is said), sales' is offered.
+    client.force_login(people["leader"])
+    leader = client.get(page).content.decode()
+    assert "Sign for marketing</button>" not in leader and "Sign for sales</button>" in leader
+    assert f"{escape(person(people['marketing_manager']))} signed for marketing on {signed_on}" in leader

@@ -19,3 +19,11 @@ def target_period(*, kind: str, start: date) -> Period:
     if period.start != start:
         raise ValueError(f"A {kind} begins on its first day: {period.start}, not {start}.")
     return period
+
+
+def next_period_start(*, kind: str, today: date) -> date:
+    """The first day of the next period of `kind` after the one holding `today`: the default a proposal starts
+    on, since a period must be named by its first day and the current one has mostly begun."""
+    if kind == TargetPeriod.YEAR:
+        return date(today.year + 1, 1, 1)
+    return period_of(kind=kind, day=today).end

@@ -2,6 +2,7 @@
 its sign-off, attainment as a gauge and per split, the forecast from the open funnel, and the reverse funnel as
 a table and a chart by week. Every count links to the leads behind it (among those the viewer may see)."""
 
+from datetime import date
 from decimal import Decimal
 
 from django import forms
@@ -23,6 +24,7 @@ from funnel.forms import add_service_errors
 from funnel.targets import selectors, services
 from funnel.targets.choices import LeadSet, TargetPeriod
 from funnel.targets.models import RevenueTarget
+from funnel.targets.periods import next_period_start
 from funnel.views.charts import PALETTE, Chart
 from leads.choices import SignOffSide, Stage
 from leads.selectors import lead_list
@@ -30,12 +32,24 @@ from leads.selectors import lead_list
 SPLIT_ROWS = 4
 
 
+START_HELP = "A period's first day: the 1st of a month; 1 Jan, 1 Apr, 1 Jul or 1 Oct for a quarter; 1 Jan for a year."
+
+
 class TargetForm(forms.Form):
     period_kind = forms.ChoiceField(choices=TargetPeriod.choices, initial=TargetPeriod.QUARTER, label="Period")
-    period_start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Starting on")
+    period_start = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}), label="Starting on", help_text=START_HELP
+    )
     amount = forms.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"), max_value=MAX_AMOUNT)
     currency = forms.RegexField(r"^[A-Z]{3}$", initial="USD", max_length=3)
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False)
+
+    def __init__(self, *args, today: date, **kwargs):
+        # The next period of each kind: the start defaults to the chosen kind's (static/js/target-form.js swaps
+        # it when the kind changes), since the service refuses a date that does not begin its period.
+        starts = {kind: next_period_start(kind=kind, today=today) for kind in TargetPeriod.values}
+        super().__init__(*args, initial={"period_start": starts[TargetPeriod.QUARTER]}, **kwargs)
+        self.fields["period_kind"].widget.attrs.update({f"data-next-{k}": v.isoformat() for k, v in starts.items()})
 
 
 class SplitForm(forms.Form):
@@ -65,7 +79,7 @@ def target_list(request, form=None, splits=None, status: int = 200):
         "targets": selectors.target_list(),
         "active": selectors.target_active(on=today),
         "may_propose": request.user.is_superuser or request.user.role in services.PROPOSERS,
-        "form": form or TargetForm(initial={"period_start": today.replace(day=1)}),
+        "form": form or TargetForm(today=today),
         "splits": splits or SplitFormSet(prefix="split"),
     }
     return render(request, "funnel/target_list.html", context, status=status)
@@ -74,7 +88,8 @@ def target_list(request, form=None, splits=None, status: int = 200):
 @login_required
 @require_POST
 def target_propose(request):
-    form, splits = TargetForm(request.POST), SplitFormSet(request.POST, prefix="split")
+    form = TargetForm(request.POST, today=timezone.localdate())
+    splits = SplitFormSet(request.POST, prefix="split")
     if form.is_valid() and splits.is_valid():
         try:
             target = services.target_propose(**form.cleaned_data, splits=_splits(splits), proposed_by=request.user)

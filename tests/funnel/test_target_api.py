@@ -1,14 +1,18 @@
 """The shared target over the API and on its pages: propose with splits, sign-off by side, bad input named,
 the reports, a list whose query count does not grow, and the drill-down within the viewer's visibility."""
 
+import re
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.html import escape
 
 from funnel.targets.models import RevenueTarget
+from funnel.targets.periods import next_period_start
 from funnel.templatetags.ui import person
 
 BODY = {
@@ -18,6 +22,9 @@ BODY = {
     "currency": "USD",
     "splits": [{"segment": "enterprise", "amount": "300000"}, {"segment": "smb", "amount": "100000"}],
 }
+
+
+NO_SPLITS = {"split-TOTAL_FORMS": "0", "split-INITIAL_FORMS": "0"}
 
 
 def test_propose_sign_and_read_the_reports(api, people):
@@ -152,3 +159,26 @@ def test_a_signed_side_says_who_signed_it_instead_of_offering_its_button_again(c
     leader = client.get(page).content.decode()
     assert "Sign for marketing</button>" not in leader and "Sign for sales</button>" in leader
     assert f"{escape(person(people['marketing_manager']))} signed for marketing on {signed_on}" in leader
+
+
+def test_next_period_start_is_the_first_day_of_the_next_period_of_the_kind():
+    today = date(2026, 11, 27)
+    starts = {kind: next_period_start(kind=kind, today=today) for kind in ("month", "quarter", "year")}
+    assert starts == {"month": date(2026, 12, 1), "quarter": date(2027, 1, 1), "year": date(2027, 1, 1)}
+    assert next_period_start(kind="quarter", today=date(2026, 2, 1)) == date(2026, 4, 1)
+
+
+def test_the_propose_forms_defaults_are_a_proposal_the_service_accepts(client, people):
+    client.force_login(people["leader"])
+    with time_machine.travel(datetime(2026, 11, 27, 12, tzinfo=UTC), tick=False):
+        page = client.get("/targets/").content.decode()
+        start = re.search(r'name="period_start" value="([\d-]+)"', page).group(1)
+        kind = re.search(r'<option value="(\w+)" selected>', page).group(1)
+        assert (kind, start) == ("quarter", "2027-01-01")  # was 2026-11-01, which no quarter begins on
+        assert 'data-next-month="2026-12-01"' in page and "1 Jan, 1 Apr, 1 Jul or 1 Oct for a quarter" in page
+        answer = client.post(
+            "/targets/new/",
+            {"period_kind": kind, "period_start": start, "amount": "400000", "currency": "USD", **NO_SPLITS},
+        )
+    assert answer.status_code == 302, answer.content.decode()[-2000:]
+    assert RevenueTarget.objects.get().period_start == date(2027, 1, 1)

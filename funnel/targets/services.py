@@ -34,6 +34,12 @@ class Split:
     segment: str = ""
 
 
+def split_problem(index: int, problem: str) -> ValidationError:
+    """A problem of the split at `index`, read "[0]: …" by the API. The index and the plain problem stay apart
+    in `params` so a form can show the problem beside its own row."""
+    return ValidationError("[%(index)s]: %(problem)s", code="split", params={"index": index, "problem": problem})
+
+
 def _check_splits(splits: list[Split], amount: Decimal) -> None:
     problems = []
     if len(splits) > MAX_SPLITS:
@@ -42,13 +48,13 @@ def _check_splits(splits: list[Split], amount: Decimal) -> None:
     for n, split in enumerate(splits[:MAX_SPLITS]):
         key = (split.team.pk if split.team else None, split.segment)
         if key == (None, ""):
-            problems.append(f"[{n}]: name a team, a segment or both.")
+            problems.append(split_problem(n, "name a team, a segment or both."))
         elif split.segment and split.segment not in Segment.values:
-            problems.append(f"[{n}]: {split.segment!r} is not a segment ({', '.join(Segment.values)}).")
+            problems.append(split_problem(n, f"{split.segment!r} is not a segment ({', '.join(Segment.values)})."))
         elif key in seen:
-            problems.append(f"[{n}]: this team and segment is split twice.")
+            problems.append(split_problem(n, "this team and segment is split twice."))
         if not Decimal(0) < split.amount <= MAX_AMOUNT:
-            problems.append(f"[{n}]: the amount must be above 0 and at most {MAX_AMOUNT:,}.")
+            problems.append(split_problem(n, f"the amount must be above 0 and at most {MAX_AMOUNT:,}."))
         seen.add(key)
     total = sum((s.amount for s in splits), Decimal(0))
     if splits and not problems and total != amount:

@@ -59,16 +59,36 @@ class SplitForm(forms.Form):
         max_digits=14, decimal_places=2, min_value=Decimal("0.01"), max_value=MAX_AMOUNT, required=False
     )
 
+    def clean(self):
+        data = super().clean()
+        # A row naming a team or segment without an amount was dropped without a word.
+        if (data.get("team") or data.get("segment")) and data.get("amount") is None and "amount" not in self.errors:
+            raise ValidationError("give this split an amount, or clear its team and segment.")
+        return data
+
 
 SplitFormSet = forms.formset_factory(SplitForm, extra=SPLIT_ROWS, max_num=services.MAX_SPLITS, validate_max=True)
 
 
-def _splits(formset) -> list[services.Split]:
-    return [
-        services.Split(amount=row["amount"], team=row.get("team"), segment=row.get("segment") or "")
-        for row in formset.cleaned_data
-        if row and row.get("amount")
-    ]
+def _splits(formset) -> tuple[list[services.Split], list[int]]:
+    """The filled rows as splits, and the formset row of each (empty rows are skipped)."""
+    filled = [(i, row) for i, row in enumerate(formset.cleaned_data) if row and row.get("amount")]
+    splits = [services.Split(amount=r["amount"], team=r.get("team"), segment=r.get("segment") or "") for _, r in filled]
+    return splits, [i for i, _ in filled]
+
+
+def _place_split_errors(exc: ValidationError, formset, rows: list[int]) -> ValidationError | None:
+    """Puts each split's problem on its own row (the template reads "Row 2: …") and the splits' other problems
+    (their total) above the rows; returns the errors left for the form."""
+    if not hasattr(exc, "error_dict"):
+        return exc
+    for error in exc.error_dict.pop("splits", []):
+        params = error.params or {}
+        if "index" in params and params["index"] < len(rows):
+            formset.forms[rows[params["index"]]].add_error(None, params["problem"])
+        else:
+            formset.non_form_errors().extend(error.messages)
+    return exc if exc.error_dict else None
 
 
 @login_required
@@ -91,10 +111,12 @@ def target_propose(request):
     form = TargetForm(request.POST, today=timezone.localdate())
     splits = SplitFormSet(request.POST, prefix="split")
     if form.is_valid() and splits.is_valid():
+        shares, rows = _splits(splits)
         try:
-            target = services.target_propose(**form.cleaned_data, splits=_splits(splits), proposed_by=request.user)
+            target = services.target_propose(**form.cleaned_data, splits=shares, proposed_by=request.user)
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            if rest := _place_split_errors(exc, splits, rows):
+                add_service_errors(form, rest)
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from funnel.metrics.periods import period_of
+from funnel.targets.periods import next_period_start
 from funnel.targets.services import Split, target_propose, target_sign_off
 from tests.browser.conftest import LAPTOP, PHONE, page_width, serious_accessibility_violations
 
@@ -45,3 +46,43 @@ def test_the_target_page_at_laptop_and_phone_width(people, page_as, live_server)
     expect(page.get_by_role("heading", name="Shared target")).to_be_visible()
     assert page_width(page) <= PHONE["width"]
     assert serious_accessibility_violations(page) == []
+
+
+def test_the_propose_form_defaults_a_valid_start_and_shows_split_problems_by_their_row(
+    people, teams, page_as, live_server
+):
+    today = timezone.localdate()
+    starts = {kind: next_period_start(kind=kind, today=today).isoformat() for kind in ("month", "quarter", "year")}
+    for viewport, size in ((LAPTOP, "laptop"), (PHONE, "phone")):
+        page = page_as(people["leader"], viewport)
+        page.goto(f"{live_server.url}/targets/")
+        start = page.locator("#id_period_start")
+        expect(start).to_have_value(starts["quarter"])
+        page.select_option("#id_period_kind", "month")
+        expect(start).to_have_value(starts["month"])  # a default follows the kind…
+        start.fill("2031-07-01")
+        page.select_option("#id_period_kind", "year")
+        expect(start).to_have_value("2031-07-01")  # …a date typed in is left alone
+        page.select_option("#id_period_kind", "quarter")
+        start.fill(starts["quarter"])
+        page.fill("#id_amount", "400000")
+        page.select_option("#id_split-0-team", label=teams["sales"].name)
+        page.fill("#id_split-0-amount", "300000")
+        page.fill("#id_split-1-amount", "100000")
+        page.get_by_role("button", name="Propose for sign-off").click()
+        row = page.get_by_role("group", name="Row 2")
+        expect(row.locator(".split-errors")).to_have_text("Row 2: name a team, a segment or both.")
+        boxes = [page.locator(f"#id_split-0-{f}").bounding_box() for f in ("team", "segment", "amount")]
+        if size == "laptop":  # one line per split, each field wide enough to read
+            middles = [b["y"] + b["height"] / 2 for b in boxes]
+            assert max(middles) - min(middles) < 3 and min(b["width"] for b in boxes) > 250, boxes
+        else:  # stacked, one field under the other
+            assert boxes[0]["y"] < boxes[1]["y"] < boxes[2]["y"], boxes
+        assert page_width(page) <= viewport["width"], f"target-form-{size} scrolls sideways"
+        assert serious_accessibility_violations(page) == []
+        # The refused form's 400, which Chromium logs; nothing else may be there.
+        assert page.console_errors == [
+            "Failed to load resource: the server responded with a status of 400 (Bad Request)"
+        ]
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"target-propose-{size}.png"), full_page=True)

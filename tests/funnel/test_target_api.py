@@ -182,3 +182,26 @@ def test_the_propose_forms_defaults_are_a_proposal_the_service_accepts(client, p
         )
     assert answer.status_code == 302, answer.content.decode()[-2000:]
     assert RevenueTarget.objects.get().period_start == date(2027, 1, 1)
+
+
+def _proposal(**rows):
+    fields = {"period_kind": "quarter", "period_start": "2026-01-01", "amount": "400000", "currency": "USD"}
+    return {**fields, "split-TOTAL_FORMS": "4", "split-INITIAL_FORMS": "0", **rows}
+
+
+def test_a_splits_problem_is_shown_beside_its_row_in_plain_words(client, people, teams):
+    client.force_login(people["leader"])
+    # Row 1 left empty, row 2 a segment's share, row 3 an amount that names nobody.
+    answer = client.post(
+        "/targets/new/",
+        _proposal(**{"split-1-segment": "enterprise", "split-1-amount": "300000"}, **{"split-2-amount": "100000"}),
+    )
+    assert answer.status_code == 400
+    rows = answer.context["splits"].forms
+    assert [row.non_field_errors() for row in rows] == [[], [], ["name a team, a segment or both."], []]
+    page = answer.content.decode()
+    assert "Row 3: name a team, a segment or both." in page and "[0]" not in page and "splits:" not in page
+    # A team picked without an amount is no longer dropped in silence.
+    forgotten = client.post("/targets/new/", _proposal(**{"split-0-team": str(teams["sales"].pk)}))
+    assert "Row 1: give this split an amount, or clear its team and segment." in forgotten.content.decode()
+    assert not RevenueTarget.objects.exists()

@@ -2,6 +2,8 @@
 sign button signs, every count links to its leads; no sideways scroll, no console error, no serious or critical
 axe-core violation. Screenshots go to .artifacts/screenshots/."""
 
+import re
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from funnel.metrics.periods import period_of
 from funnel.targets.periods import next_period_start
 from funnel.targets.services import Split, target_propose, target_sign_off
 from tests.browser.conftest import LAPTOP, PHONE, page_width, serious_accessibility_violations
+from tests.funnel.target_scenario import build_target_history
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SCREENSHOTS = Path(__file__).resolve().parents[2] / ".artifacts" / "screenshots"
@@ -86,3 +89,39 @@ def test_the_propose_form_defaults_a_valid_start_and_shows_split_problems_by_the
         ]
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"target-propose-{size}.png"), full_page=True)
+
+
+def test_the_target_page_with_history_by_week_and_signed_sides(people, signed, rule, page_as, live_server):
+    build_target_history(people, signed, rule, t0=timezone.now() - timedelta(days=60))
+    quarter = period_of(kind="quarter", day=timezone.localdate())
+    target = target_propose(
+        period_kind="quarter",
+        period_start=quarter.start,
+        amount=Decimal(400_000),
+        currency="USD",
+        proposed_by=people["leader"],
+    )
+    target_sign_off(target_id=target.pk, user=people["marketing_manager"])
+    for viewport, size in ((LAPTOP, "laptop"), (PHONE, "phone")):
+        page = page_as(people["marketing_manager"], viewport)
+        page.goto(f"{live_server.url}/targets/{target.pk}/")
+        expect(page.get_by_text(re.compile(r"You signed for marketing on \d+ \w+ \d{4}"))).to_be_visible()
+        expect(page.get_by_role("button", name="Sign for marketing")).to_have_count(0)
+        weeks = page.get_by_role("region", name="Reverse funnel by week")
+        expect(weeks).to_contain_text(re.compile(r"\d+ short of \d+ due"))
+        # The plan's first week always folds in last week's SQLs (they come a week before the purchase).
+        expect(weeks.locator(".badge").first).to_have_text(
+            re.compile(r"Overdue: \d+ SQLs?(, \d+ (MQLs?|new leads?))*$")
+        )
+        expect(page.locator("#chart-reverse-funnel .chart svg")).to_be_attached()
+        assert page_width(page) <= viewport["width"], f"target-history-{size} scrolls sideways"
+        assert serious_accessibility_violations(page) == []
+        assert page.console_errors == []
+        page.screenshot(path=str(SCREENSHOTS / f"target-history-{size}.png"), full_page=True)
+        page.locator(".page-head").screenshot(path=str(SCREENSHOTS / f"target-head-{size}.png"))
+        weeks.screenshot(path=str(SCREENSHOTS / f"target-weeks-{size}.png"))
+    # A stage's Open leads number lists that many leads.
+    link = page.get_by_role("region", name="Forecast by stage").get_by_role("link").first
+    count = link.inner_text()
+    link.click()
+    expect(page.locator("h1 .badge")).to_have_text(count)

@@ -254,7 +254,7 @@ def _signed_message(request, *, before: RevenueTarget, after: RevenueTarget) -> 
     side = SignOffSide.MARKETING if after.marketing_approver_id == request.user.pk else SignOffSide.SALES
     if getattr(before, f"{side}_approver_id") == request.user.pk:
         on = timezone.localtime(getattr(before, f"{side}_signed_at"))
-        messages.info(request, f"You had already signed for {side} on {on:%-d %b %Y}; nothing changed.")
+        messages.info(request, f"You had already signed for {side} on {on.day} {on:%b %Y}; nothing changed.")
         return
     done = "It is the number now." if after.status == "active" else "It waits for the other side."
     messages.success(request, f"Signed. {done}")

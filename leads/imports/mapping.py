@@ -97,5 +97,11 @@ def mapping_check(mapping: object, defaults: object) -> None:
         raise ValidationError(problems)
 
 
-def maps_touches(mapping: dict, defaults: dict) -> bool:
-    return any(str(t).startswith("touch.") for t in [*mapping.values(), *defaults])
+def maps_touches(mapping: object, defaults: object) -> bool:
+    """Whether a mapping or defaults fill touches. Asked before mapping_check (who may import comes first), so
+    anything that is not an object yet fills none; mapping_check then refuses it by name."""
+    targets = [
+        *(mapping.values() if isinstance(mapping, dict) else ()),
+        *(defaults if isinstance(defaults, dict) else ()),
+    ]
+    return any(str(t).startswith("touch.") for t in targets)

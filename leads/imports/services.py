@@ -41,7 +41,7 @@ def may_import(user: User) -> bool:
     return user.is_administrator or user.role in IMPORTERS
 
 
-def _check_importer(actor: User, mapping: dict, defaults: dict) -> None:
+def _check_importer(actor: User, mapping: object, defaults: object) -> None:
     if not may_import(actor):
         raise NotAllowed(
             "Marketing, managers, revenue leaders, administrators and integrations import leads; "
@@ -109,9 +109,7 @@ def import_job_create(
         rows_total=len(rows),
     )
     try:
-        _check_importer(
-            actor, mapping if isinstance(mapping, dict) else {}, defaults if isinstance(defaults, dict) else {}
-        )
+        _check_importer(actor, mapping, defaults)
         mappings.mapping_check(mapping, defaults)
     except ValidationError:
         if not hold_unmapped:

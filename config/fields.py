@@ -24,6 +24,22 @@ class UtcDateTimeField(serializers.DateTimeField):
         return super().to_internal_value(value)
 
 
+class JSONField(serializers.JSONField):
+    """DRF's JSON field with the JSON parser's edge checks (config.parsers.JSONParser). A multipart part is JSON
+    text that this field parses itself, past the parser: json.loads would raise RecursionError at ~1,000 levels
+    (a 500) and read 1e999 as infinity (which jsonb refuses)."""
+
+    def to_internal_value(self, data):
+        try:
+            document = super().to_internal_value(data)
+        except RecursionError:
+            raise serializers.ValidationError(f"The JSON is nested deeper than {MAX_JSON_DEPTH} levels.") from None
+        problems = json_problems(document)
+        if problems:
+            raise serializers.ValidationError(problems)
+        return document
+
+
 class JSONFormField(forms.JSONField):
     """Django's JSON form field, refusing by name what PostgreSQL or Python would fail on: nesting past
     MAX_JSON_DEPTH (json.loads raises RecursionError at ~1,000 levels), integers past Python's 4,300-digit

@@ -1,8 +1,6 @@
 """The import API: upload a file (dry run by default), watch its progress, read the per-row report, start
 the real run, download the refused rows as a formula-safe CSV; and the saved mappings per source."""
 
-import json
-
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -11,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from config.fields import JSONField
 from config.pagination import CursorPagination
 from config.parsers import JSONParser
 from config.problems import PayloadTooLarge
@@ -53,8 +52,8 @@ class ImportCreateSerializer(serializers.Serializer):
     filename = serializers.CharField(required=False, max_length=200, default="")
     format = serializers.ChoiceField(choices=ImportFormat.choices, required=False, help_text="Guessed if absent.")
     source = serializers.IntegerField(required=False, min_value=1, help_text="A saved source: its mapping/defaults.")
-    mapping = serializers.JSONField(required=False, help_text="File column → target; overrides the source's.")
-    defaults = serializers.JSONField(required=False, help_text="Target → value for rows that leave it empty.")
+    mapping = JSONField(required=False, help_text="File column → target; overrides the source's.")
+    defaults = JSONField(required=False, help_text="Target → value for rows that leave it empty.")
     save_as = serializers.CharField(required=False, max_length=100, help_text="Save the mapping as this source.")
     dry_run = serializers.BooleanField(default=True, help_text="Only report what each row would do (default).")
 
@@ -68,15 +67,6 @@ class ImportRowSerializer(serializers.ModelSerializer):
 
 class RowPagination(CursorPagination):
     ordering = "number"
-
-
-def _json_field(value: object, name: str) -> object:
-    if isinstance(value, str):  # multipart sends JSON as text
-        try:
-            return json.loads(value)
-        except (ValueError, RecursionError):
-            raise ValidationError({name: ["Not JSON."]}) from None
-    return value
 
 
 class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -119,11 +109,9 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             source = ImportSource.objects.filter(pk=data["source"]).first()
             if source is None:
                 raise ValidationError({"source": [f"No import source {data['source']}."]})
-        mapping = _json_field(data.get("mapping"), "mapping")
-        defaults = _json_field(data.get("defaults"), "defaults")
         job = services.import_job_create(
             actor=request.user, content=content, filename=filename, fmt=data.get("format"), source=source,
-            mapping=mapping, defaults=defaults, dry_run=data["dry_run"],
+            mapping=data.get("mapping"), defaults=data.get("defaults"), dry_run=data["dry_run"],
         )  # fmt: skip
         if data.get("save_as"):
             job.source = services.import_source_save(

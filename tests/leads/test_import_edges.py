@@ -2,6 +2,7 @@
 field, or one row's error naming the column) instead of a 500, a failed job or data silently lost."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 pytestmark = pytest.mark.django_db
 
@@ -19,3 +20,20 @@ def test_a_saved_source_whose_defaults_are_not_an_object_is_refused_naming_defau
     response = api(people["marketer"]).post("/api/v1/import-sources/", body)
     assert response.status_code == 400, response.content
     assert "An object of target → value" in response.data["errors"]["defaults"][0]
+
+
+def _upload(client, **fields):
+    upload = SimpleUploadedFile("f.csv", b"email,last_name\na@x.example,A\n", content_type="text/csv")
+    return client.post("/api/v1/imports/", {"file": upload, **fields}, format="multipart")
+
+
+def test_a_multipart_mapping_nested_thousands_deep_is_refused_naming_mapping(people, api):
+    response = _upload(api(people["marketer"]), mapping="[" * 5000 + "]" * 5000)
+    assert response.status_code == 400, response.content
+    assert response.data["errors"]["mapping"] == ["The JSON is nested deeper than 32 levels."]
+
+
+def test_a_multipart_default_of_infinity_is_refused_naming_defaults(people, api):
+    response = _upload(api(people["marketer"]), defaults='{"lead.title": 1e999}')
+    assert response.status_code == 400, response.content
+    assert response.data["errors"]["defaults"] == ["lead.title: the number is out of range."]

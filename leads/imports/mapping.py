@@ -1,6 +1,8 @@
 """Which file column feeds which field: the targets an import may fill, and the checks on a mapping and on
 defaults before any row is read."""
 
+import math
+
 from django.core.exceptions import ValidationError
 
 from crm.choices import TouchKind
@@ -82,13 +84,20 @@ def defaults_problems(defaults: object) -> dict[str, str]:
     for target, value in defaults.items():
         if target not in TARGETS:
             problems[f"defaults.{str(target)[:60]}"] = "Not a target."
-        elif not isinstance(value, str | int | float) or isinstance(value, bool) or len(str(value)) > MAX_DEFAULT:
-            problems[f"defaults.{target}"] = f"A text or number of at most {MAX_DEFAULT} characters."
-        elif "\x00" in str(value):
-            problems[f"defaults.{target}"] = "Contains a NUL character."
+        elif problem := _default_problem(value):
+            problems[f"defaults.{target}"] = problem
     if defaults.get("touch.kind") not in (None, *TouchKind.values):
         problems["defaults.touch.kind"] = f"One of {', '.join(TouchKind.values)}."
     return problems
+
+
+def _default_problem(value: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return f"A text or finite number of at most {MAX_DEFAULT} characters."
+    # A default fills a cell with its text; json reads 1e999 as infinity, which no field takes and jsonb refuses.
+    if (isinstance(value, float) and not math.isfinite(value)) or len(str(value)) > MAX_DEFAULT:
+        return f"A text or finite number of at most {MAX_DEFAULT} characters."
+    return "Contains a NUL character." if "\x00" in str(value) else ""
 
 
 def mapping_check(mapping: object, defaults: object) -> None:

@@ -2,7 +2,10 @@
 field, or one row's error naming the column) instead of a 500, a failed job or data silently lost."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+
+from leads.imports.services import import_source_save
 
 pytestmark = pytest.mark.django_db
 
@@ -37,3 +40,10 @@ def test_a_multipart_default_of_infinity_is_refused_naming_defaults(people, api)
     response = _upload(api(people["marketer"]), defaults='{"lead.title": 1e999}')
     assert response.status_code == 400, response.content
     assert response.data["errors"]["defaults"] == ["lead.title: the number is out of range."]
+
+
+def test_a_default_that_is_not_a_finite_number_is_refused_by_the_service(people):
+    mapping, defaults = {"E-mail": "lead.email"}, {"lead.title": float("inf")}
+    with pytest.raises(ValidationError) as info:
+        import_source_save(actor=people["marketer"], name="inf", mapping=mapping, defaults=defaults)
+    assert info.value.message_dict == {"defaults.lead.title": ["A text or finite number of at most 500 characters."]}

@@ -49,6 +49,15 @@ def json_problems(document: object, where: str = "", max_depth: int = MAX_JSON_D
     return problems
 
 
+def whole_number(text: str, max_digits: int = 18) -> int | None:
+    """`text` as an int if it is 1 to `max_digits` ASCII digits, else None. str.isdigit() alone lets through
+    '²' (int() then raises) and '٣' (int() reads 3), and a run of digits past Python's 4,300-digit limit for
+    int(); 18 digits always fit PostgreSQL's bigint."""
+    if 0 < len(text) <= max_digits and text.isascii() and text.isdigit():
+        return int(text)
+    return None
+
+
 def utc_datetime(value: datetime) -> datetime:
     """`value` in UTC. Raises ValueError (with a message for the user) for an offset no time zone has, or a
     moment that falls outside the calendar once moved to UTC (year 1 with a positive offset)."""

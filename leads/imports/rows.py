@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from config.validation import whole_number
 from crm.choices import BuyingRole, Segment, SizeBand
 from crm.services.records import domain_normalize
 from leads.choices import Stage
@@ -161,10 +162,11 @@ def _company(row: _Row, plan: Plan) -> None:
     company["size_band"] = _choice(row, plan, "company.size_band", SIZE_BANDS)
     employees = row.get("company.employees").replace(",", "")
     if employees:
-        if not employees.isdigit() or int(employees) > 10_000_000:
+        number = whole_number(employees, max_digits=8)
+        if number is None or number > 10_000_000:
             plan.errors[row.column("company.employees")] = "A whole number of people."
         else:
-            company["employees"] = int(employees)
+            company["employees"] = number
     plan.company = company
 
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.models import User
+from config.validation import whole_number
 from crm.models import Campaign
 from leads.exceptions import NotAllowed
 from leads.imports import chunk as chunks
@@ -189,7 +190,7 @@ def _resolve(plans: list[Plan], mapping: dict) -> tuple[dict, dict]:
     refs = {p.campaign for p in plans if p.campaign} | {
         p.touch["campaign"] for p in plans if p.touch and p.touch["campaign"]
     }
-    ids = {int(r) for r in refs if r.isdigit() and len(r) < 18}
+    ids = {number for r in refs if (number := whole_number(r)) is not None}
     campaigns = {}
     for campaign in Campaign.objects.filter(Q(name__in=refs) | Q(pk__in=ids)).only("id", "name"):
         campaigns[campaign.name] = campaigns[str(campaign.pk)] = campaign

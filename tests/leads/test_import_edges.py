@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from leads.imports.services import import_source_save
+from leads.imports.services import import_job_create, import_job_run, import_source_save
 
 pytestmark = pytest.mark.django_db
 
@@ -47,3 +47,28 @@ def test_a_default_that_is_not_a_finite_number_is_refused_by_the_service(people)
     with pytest.raises(ValidationError) as info:
         import_source_save(actor=people["marketer"], name="inf", mapping=mapping, defaults=defaults)
     assert info.value.message_dict == {"defaults.lead.title": ["A text or finite number of at most 500 characters."]}
+
+
+def _imported(actor, content: str, dry_run: bool = False):
+    job = import_job_create(actor=actor, content=content.encode(), filename="f.csv", mapping=None, dry_run=dry_run)
+    return import_job_run(job_id=job.pk)
+
+
+@pytest.mark.parametrize("employees", ["²", "٣", "9" * 5000])
+def test_an_employee_count_that_is_not_ascii_digits_refuses_its_row_only(people, employees):
+    content = (
+        f"email,last_name,company.domain,company.employees\na@x.example,A,acme.example,{employees}\nb@x.example,B,,\n"
+    )
+    job = _imported(people["marketer"], content)
+    assert (job.status, job.error, job.counts) == ("done", "", {"refused": 1, "created": 1})
+    assert job.rows.get(number=1).errors == {"company.employees": "A whole number of people."}
+
+
+@pytest.mark.parametrize("campaign", ["²", "9" * 5000])
+def test_a_source_campaign_that_is_not_ascii_digits_refuses_its_row_only(people, campaign):
+    content = f"email,last_name,lead.source_campaign\na@x.example,A,{campaign}\nb@x.example,B,\n"
+    job = _imported(people["marketer"], content)
+    assert (job.status, job.error, job.counts) == ("done", "", {"refused": 1, "created": 1})
+    assert job.rows.get(number=1).errors == {
+        "lead.source_campaign": f"No campaign {campaign[:80]!r} (a name or an id)."
+    }

@@ -1,14 +1,15 @@
 """Reading an uploaded file into rows of text cells, whatever its dialect: CSV (delimiter and quoting sniffed,
 UTF-8 with or without a byte-order mark) or JSON (an array of objects, or one object per line).
 
-A problem with the whole file (not UTF-8, not JSON, no header) is a ValidationError on `file`; a problem with
-one row (a NUL character, an over-long cell, a nested value) is that row's error, naming the column, and the
-other rows still import.
+A problem with the whole file (not UTF-8, not JSON, no header, a column named twice) is a ValidationError on
+`file`; a problem with one row (a NUL character, an over-long cell, a nested value) is that row's error, naming
+the column, and the other rows still import.
 """
 
 import csv
 import io
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -67,6 +68,19 @@ def _dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
         return csv.excel
 
 
+def _header(names: list[str]) -> list[str]:
+    columns = [name.strip() for name in names]
+    if not any(columns) or any(_cell_problem(name) for name in columns):
+        raise ValidationError({"file": "The first line names the columns (no NUL, none over-long)."})
+    # A row is read as {column: cell}, so a second column of a name would silently replace the first one's
+    # data. Blank names are not (they cannot be mapped, whatever they hold).
+    twice = [name for name, count in Counter(filter(None, columns)).items() if count > 1]
+    if twice:
+        shown = ", ".join(name[:60] for name in twice[:10])
+        raise ValidationError({"file": f"The first line names these columns twice: {shown}."})
+    return columns
+
+
 def read_csv(content: bytes) -> tuple[list[str], list[Row]]:
     text = _text(content)
     # Our own cell limit names the column; the csv module's would abort the whole file at the first long cell.
@@ -76,9 +90,7 @@ def read_csv(content: bytes) -> tuple[list[str], list[Row]]:
         header = next(reader)
     except (StopIteration, csv.Error):
         raise ValidationError({"file": "The file is empty: the first line names the columns."}) from None
-    columns = [name.strip() for name in header]
-    if not any(columns) or any(_cell_problem(name) for name in columns):
-        raise ValidationError({"file": "The first line names the columns (no NUL, none over-long)."})
+    columns = _header(header)
     rows = []
     try:
         for number, values in enumerate(reader, start=1):

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from leads.imports.services import import_job_create, import_job_run, import_source_save
+from leads.models import Lead
 
 pytestmark = pytest.mark.django_db
 
@@ -72,3 +73,12 @@ def test_a_source_campaign_that_is_not_ascii_digits_refuses_its_row_only(people,
     assert job.rows.get(number=1).errors == {
         "lead.source_campaign": f"No campaign {campaign[:80]!r} (a name or an id)."
     }
+
+
+@pytest.mark.parametrize("dry_run", ["true", "false"])
+def test_a_csv_header_naming_a_column_twice_is_refused_naming_it(people, api, dry_run):
+    content = "email,email,last_name,last_name,owner\nA@x.example,B@x.example,First,Second,mark\n"
+    response = api(people["marketer"]).post("/api/v1/imports/", {"content": content, "dry_run": dry_run})
+    assert response.status_code == 400, response.content
+    assert response.data["errors"]["file"] == ["The first line names these columns twice: email, last_name."]
+    assert not Lead.objects.exists()

@@ -61,6 +61,24 @@ def _row(number: int, cells: dict[str, object]) -> Row:
     return row
 
 
+def _key_problem(key: str) -> str:
+    shown = repr(key[:60]) + ("…" if len(key) > 60 else "")  # repr: a NUL shows as \x00
+    if "\x00" in key:
+        return f"The key {shown} contains a NUL character."
+    return f"The key {shown} is longer than {MAX_CELL:,} characters." if len(key) > MAX_CELL else ""
+
+
+def _object_row(number: int, record: dict[str, object]) -> Row:
+    """A JSON object as a row. A key that cannot be a column refuses the row naming it: dropped, the row would
+    import without that column, or be refused for lacking one it has."""
+    safe = {key: value for key, value in record.items() if not _cell_problem(key)}
+    row = _row(number, safe)
+    bad = [_key_problem(key) for key in record if key not in safe]
+    if bad:
+        row.errors["(row)"] = " ".join(bad[:3])
+    return row
+
+
 def _dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
     try:
         return csv.Sniffer().sniff(sample, delimiters=DELIMITERS)
@@ -135,10 +153,9 @@ def read_json(content: bytes) -> tuple[list[str], list[Row]]:
             problem = f"Not JSON: {record}." if isinstance(record, ValueError) else "Not a JSON object."
             rows.append(Row(number, {}, {"(row)": f"{problem} Each row is one object of column → value."}))
             continue
-        safe = {str(k): v for k, v in record.items() if not _cell_problem(str(k))}
-        rows.append(_row(number, safe))
-        columns.update(dict.fromkeys(safe))
-    return list(columns), rows
+        rows.append(_object_row(number, record))
+        columns.update(dict.fromkeys(record))
+    return [column for column in columns if not _cell_problem(column)], rows
 
 
 def read(content: bytes, fmt: str) -> tuple[list[str], list[Row]]:

@@ -1,6 +1,8 @@
 """Bulk import at its edges: what fuzzing the running product sent, each refused by name (a 400 naming the
 field, or one row's error naming the column) instead of a 500, a failed job or data silently lost."""
 
+import json
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -82,3 +84,19 @@ def test_a_csv_header_naming_a_column_twice_is_refused_naming_it(people, api, dr
     assert response.status_code == 400, response.content
     assert response.data["errors"]["file"] == ["The first line names these columns twice: email, last_name."]
     assert not Lead.objects.exists()
+
+
+def test_a_json_key_with_a_nul_or_over_long_is_refused_naming_it(people):
+    long_key = "k" * 5001
+    lines = [
+        {"email": "a@x.example", "last_name": "A", "ti\x00tle": "CFO"},
+        {"email": "b@x.example", "last_name": "B", long_key: "x"},
+        {"email": "c@x.example", "last_name": "C"},
+    ]
+    content = "\n".join(json.dumps(line) for line in lines).encode()
+    job = import_job_create(actor=people["marketer"], content=content, filename="f.jsonl", dry_run=False)
+    job = import_job_run(job_id=job.pk)
+    assert (job.status, job.counts) == ("done", {"refused": 2, "created": 1})
+    errors = dict(job.rows.values_list("number", "errors"))
+    assert errors[1] == {"(row)": "The key 'ti\\x00tle' contains a NUL character."}
+    assert errors[2] == {"(row)": f"The key {'k' * 60!r}… is longer than 5,000 characters."}

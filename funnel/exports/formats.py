@@ -1,12 +1,10 @@
 """An export's rows as CSV or JSON lines, streamed: the process holds one buffer or one chunk of rows, whatever
 the table's size.
 
-A spreadsheet runs a cell that starts with = + - @ (or a tab or carriage return, or their full-width forms) as
-a formula: `=HYPERLINK("http://evil", "click")` in a lead's name becomes a link, and worse. OWASP's
-CSV-injection advice is to prefix such a cell with a single quote, which spreadsheets show as text. Whether a
-cell is free text or a real number is decided by its column's declared kind, never by the value: an expected
-value of -5 stays the number -5, a title "-5" becomes '-5. JSON lines carry every value as it is; a program
-reading them runs no formulas.
+A text cell that a spreadsheet would run as a formula (config.spreadsheets.FORMULA_STARTS) is prefixed with a
+single quote. Whether a cell is free text or a real number is decided by its column's declared kind, never by
+the value: an expected value of -5 stays the number -5, a title "-5" becomes '-5. JSON lines carry every value
+as it is; a program reading them runs no formulas.
 
 CSV is written by PostgreSQL: `COPY (<the export's SELECT, each cell made safe by its kind>) TO STDOUT`, read
 as it is produced: turning the rows into Python values and back into text took ~4.5 times what PostgreSQL's own CSV
@@ -25,7 +23,8 @@ from itertools import islice
 from django.db import connections, models, transaction
 from django.db.models import F, Func, QuerySet
 
-FORMULA_STARTS = "=+-@\t\r＝＋－＠"
+from config.spreadsheets import FORMULA_STARTS
+
 CHUNK = 2000  # rows per fetch of the JSON lines cursor
 BUFFER = 256 * 1024  # bytes of CSV handed on at a time (COPY delivers one row per message)
 

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+from config.spreadsheets import formula_like
 from funnel.queues import OPEN_STAGES, Workload
 from leads.choices import Stage
 
@@ -14,9 +15,9 @@ PALETTE = ["#2357c6", "#1e7a3c", "#b36b00", "#6a3fa0", "#b3261e", "#0f7b8a", "#5
 
 
 def _cell(value: object) -> str:
-    """A CSV cell a spreadsheet will not run: text starting with = + - @ is prefixed with a quote."""
+    """A CSV cell a spreadsheet will not run (config.spreadsheets); a number such as -5 stays a number."""
     text = str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") and not _is_number(text) else text
+    return f"'{text}" if formula_like(text) and not _is_number(text) else text
 
 
 def _is_number(text: str) -> bool:

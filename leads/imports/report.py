@@ -1,17 +1,11 @@
 """The refused rows of a job as CSV, streamed, safe to open in a spreadsheet: a cell that a spreadsheet
-would read as a formula (starting with = + - @, a tab or a carriage return) is prefixed with a quote."""
+would read as a formula is prefixed with a quote (config.spreadsheets)."""
 
 import csv
 from collections.abc import Iterator
 
+from config.spreadsheets import cell_safe
 from leads.imports.models import ImportJob, RowOutcome
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def cell_safe(value: object) -> str:
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 class _Line:

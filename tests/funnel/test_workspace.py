@@ -3,6 +3,7 @@ and SLA pages, approvals with the deal's value, and the helpers that show values
 
 from datetime import date, timedelta
 from decimal import Decimal
+from urllib.parse import quote
 
 import pytest
 from django.urls import reverse
@@ -15,6 +16,7 @@ from funnel.services.approvals import approval_request_create
 from funnel.services.handoffs import handoff_accept
 from funnel.services.sla import handoff_sla_breaches_record
 from funnel.templatetags import ui
+from funnel.views.charts import Chart
 from leads.models import Lead
 from tests.conftest import leader_escalation
 from tests.funnel.conftest import move
@@ -265,6 +267,12 @@ def test_the_dashboard_chart_ships_its_numbers_as_a_table_and_a_csv(client, peop
     assert workload.rows == [[ui.person(people["rep"]), 3, 0, 0, 0, 0]]
     assert funnel.rows == [["Awareness", 3]]
     assert "Awareness%2C3" in funnel.csv_href
+
+
+@pytest.mark.parametrize("start", ["=", "@", "\t", "\uff1d", "\uff0b", "\uff0d", "\uff20"])  # and full-width = + - @
+def test_a_chart_csv_quotes_every_formula_start_but_keeps_numbers(start):
+    chart = Chart(key="k", title="t", headers=[f"{start}cmd", "n"], rows=[[f"{start}x", -5]])
+    assert chart.csv_href.endswith(quote(f"'{start}cmd,n\r\n'{start}x,-5\r\n"))
 
 
 def test_money_dates_labels_and_clocks_read_as_people_read_them():

@@ -1,6 +1,8 @@
 """Bulk import at its edges: what fuzzing the running product sent, each refused by name (a 400 naming the
 field, or one row's error naming the column) instead of a 500, a failed job or data silently lost."""
 
+import csv
+import io
 import json
 
 import pytest
@@ -100,3 +102,14 @@ def test_a_json_key_with_a_nul_or_over_long_is_refused_naming_it(people):
     errors = dict(job.rows.values_list("number", "errors"))
     assert errors[1] == {"(row)": "The key 'ti\\x00tle' contains a NUL character."}
     assert errors[2] == {"(row)": f"The key {'k' * 60!r}… is longer than 5,000 characters."}
+
+
+@pytest.mark.parametrize("start", ["\uff1d", "\uff0b", "\uff0d", "\uff20"])  # full-width = + - @
+def test_the_errors_file_quotes_a_full_width_formula_start(people, api, start):
+    content = f"email,last_name,{start}owner\na@x.example,A,{start}cmd\n"
+    mapping = {"email": "lead.email", "last_name": "lead.last_name", f"{start}owner": "lead.owner"}
+    job = import_job_create(actor=people["marketer"], content=content.encode(), mapping=mapping, dry_run=False)
+    job = import_job_run(job_id=job.pk)
+    response = api(people["marketer"]).get(f"/api/v1/imports/{job.pk}/errors.csv")
+    lines = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert lines[1][:2] == ["1", f"'{start}owner"]

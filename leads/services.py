@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from crm.models import Company
+from crm.services.records import domain_normalize
 from integrations.metric_changes import metric_history_changed
 from leads.exceptions import DuplicateLead
 from leads.models import EDITABLE_FIELDS, FUNNEL_FIELDS, Lead
@@ -24,18 +25,20 @@ def email_normalize(email: str) -> str:
     return f"{local.split('+', 1)[0]}@{domain}"
 
 
-def domain_normalize(domain: str) -> str:
-    """acme.com from 'https://www.Acme.com/about' or 'ACME.COM.'."""
-    domain = (domain or "").strip().lower()
-    for prefix in ("https://", "http://"):
-        domain = domain.removeprefix(prefix)
-    domain = domain.split("/", 1)[0].split(":", 1)[0].rstrip(".")
-    return domain.removeprefix("www.")
+def company_domain_normalize(domain: str) -> str:
+    """A lead's `company_domain` as the company records keep it (crm's domain_normalize: acme.com from
+    'https://www.Acme.com/about'; '' for none). ValidationError on `company_domain` for what is not a web
+    domain: capture, edits and imports would otherwise create a company called "not a domain", or overflow
+    its column."""
+    try:
+        return domain_normalize(domain)
+    except ValidationError as error:
+        raise ValidationError({"company_domain": error.message_dict["domain"]}) from None
 
 
 def company_resolve(*, domain: str, name: str) -> Company | None:
     """The company with this normalised domain, created if new; None when there is no domain to go by."""
-    domain = domain_normalize(domain)
+    domain = company_domain_normalize(domain)
     if not domain:
         return None
     company = Company.objects.filter(domain__iexact=domain).first()

@@ -1,9 +1,11 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from rest_framework import serializers
 
 from accounts.api.serializers import UserRefSerializer
 from crm.models import Campaign
 from leads.models import EDITABLE_FIELDS, SALES_ONLY_FIELDS, Lead
+from leads.services import company_domain_normalize
 
 
 class NamedRefSerializer(serializers.Serializer):
@@ -84,6 +86,12 @@ class LeadWriteSerializer(serializers.ModelSerializer):
         model = Lead
         fields = [*EDITABLE_FIELDS, "company_domain"]
         extra_kwargs = {"email": {"validators": []}}
+
+    def validate_company_domain(self, value: str) -> str:
+        try:
+            return company_domain_normalize(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict["company_domain"]) from None
 
     def validate(self, attrs):
         forbidden = sorted({"stage", "owner", "team", "owning_function"} & set(self.initial_data))

@@ -10,10 +10,9 @@ from django.core.validators import validate_email
 
 from config.validation import whole_number
 from crm.choices import BuyingRole, Segment, SizeBand
-from crm.services.records import domain_normalize
 from leads.choices import Stage
 from leads.models import Lead
-from leads.services import email_normalize
+from leads.services import company_domain_normalize, email_normalize
 from leads.touches import touch_item_check
 
 TRUE = frozenset({"true", "yes", "y", "1", "t"})
@@ -149,9 +148,9 @@ def _company(row: _Row, plan: Plan) -> None:
         return
     company = {}
     try:
-        company["domain"] = domain_normalize(row.get("company.domain"))
+        company["domain"] = company_domain_normalize(row.get("company.domain"))
     except ValidationError as error:
-        plan.errors[row.column("company.domain")] = error.message_dict["domain"][0]
+        plan.errors[row.column("company.domain")] = error.message_dict["company_domain"][0]
     company["name"] = row.get("company.name") or plan.lead.get("company_name") or company.get("domain", "")
     for name, limit in (("name", 200), ("industry", 100), ("territory", 50)):
         value = row.get(f"company.{name}") or company.get(name, "")

@@ -1,9 +1,11 @@
 import pytest
+from django.core.exceptions import ValidationError
 
 from crm.models import Company
 from funnel.services.intake import lead_create
 from leads.exceptions import DuplicateLead
-from leads.services import domain_normalize, email_normalize, lead_update
+from leads.imports.services import import_job_create, import_job_run
+from leads.services import company_domain_normalize, email_normalize, lead_update
 
 
 def test_email_normalisation_lowercases_and_drops_plus_tags():
@@ -16,7 +18,39 @@ def test_email_normalisation_lowercases_and_drops_plus_tags():
     [("https://www.Acme.com/about", "acme.com"), ("ACME.COM.", "acme.com"), ("acme.com:443", "acme.com"), ("", "")],
 )
 def test_domain_normalisation(raw, expected):
-    assert domain_normalize(raw) == expected
+    assert company_domain_normalize(raw) == expected
+
+
+NOT_A_DOMAIN = ["not a domain", "a" * 300, "acme", "acme_corp.com"]
+
+
+@pytest.mark.parametrize("domain", NOT_A_DOMAIN)
+def test_a_lead_whose_company_domain_is_not_a_domain_is_refused_naming_it(people, api, domain):
+    response = api(people["marketer"]).post("/api/v1/leads/", {"last_name": "A", "company_domain": domain})
+    assert response.status_code == 400, response.content
+    assert "is not a web domain; write it like acme.com." in response.data["errors"]["company_domain"][0]
+    assert not Company.objects.exists()
+
+
+@pytest.mark.parametrize("domain", NOT_A_DOMAIN)
+def test_capture_and_edit_refuse_a_company_domain_that_is_not_a_domain(people, domain):
+    with pytest.raises(ValidationError) as refused:
+        lead_create(actor=people["admin"], data={"last_name": "A", "company_domain": domain})
+    assert set(refused.value.message_dict) == {"company_domain"}
+    lead = lead_create(actor=people["admin"], data={"last_name": "B"})
+    with pytest.raises(ValidationError) as refused:
+        lead_update(lead=lead, fields={"company_domain": domain})
+    assert set(refused.value.message_dict) == {"company_domain"}
+    assert not Company.objects.exists()
+
+
+def test_the_import_refuses_a_company_domain_as_capture_does(people):
+    content = b"email,last_name,company.domain\na@x.example,A,not a domain\n"
+    job = import_job_create(actor=people["marketer"], content=content, filename="f.csv", dry_run=False)
+    row = import_job_run(job_id=job.pk).rows.get()
+    with pytest.raises(ValidationError) as refused:
+        company_domain_normalize("not a domain")
+    assert row.errors == {"company.domain": refused.value.message_dict["company_domain"][0]}
 
 
 @pytest.mark.django_db

@@ -34,3 +34,22 @@ class IdFilter(django_filters.NumberFilter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
+
+
+class _BooleanField(forms.Field):
+    VALUES = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return self.VALUES[str(value).strip().lower()]
+        except KeyError:
+            raise forms.ValidationError("true or false.", code="invalid") from None
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    """true or false (or 1 / 0); blank is no filter. django-filter reads any other value (`maybe`) as no filter,
+    silently answering with every row; this is a 400 naming the parameter."""
+
+    field_class = _BooleanField

@@ -2,7 +2,7 @@ import django_filters
 from django.db.models import Q
 
 from accounts.choices import Function
-from config.filters import IdFilter, IsoDateTimeFilter
+from config.filters import BooleanFilter, IdFilter, IsoDateTimeFilter
 from leads.choices import Stage
 from leads.models import Lead
 from leads.services import email_normalize
@@ -21,7 +21,7 @@ class LeadFilter(django_filters.FilterSet):
     score_max = django_filters.NumberFilter(field_name="score", lookup_expr="lte", min_value=0, max_value=100)
     created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte", help_text="ISO 8601, inclusive.")
     created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt", help_text="ISO 8601, exclusive.")
-    mine = django_filters.BooleanFilter(method="owned_by_me", help_text="true: only the leads you own.")
+    mine = BooleanFilter(method="owned_by_me", help_text="true: only the leads you own.")
     q = django_filters.CharFilter(
         method="search", max_length=200, help_text="Search: an email, or words of a name or company (all must match)."
     )

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from accounts.models import OutOfOffice, User
 from accounts.selectors import absence_list
 from config.fields import UtcDateTimeField
-from config.filters import IdFilter
+from config.filters import BooleanFilter, IdFilter
 from funnel.routing import absences
 
 
@@ -69,9 +69,7 @@ class AbsenceCreateSerializer(serializers.Serializer):
 
 class AbsenceFilter(django_filters.FilterSet):
     user = IdFilter(field_name="user_id", help_text="The absent person's id.")
-    current = django_filters.BooleanFilter(
-        method="filter_current", help_text="true: not over yet (in force or ahead); false: over."
-    )
+    current = BooleanFilter(method="filter_current", help_text="true: not over yet (in force or ahead); false: over.")
 
     class Meta:
         model = OutOfOffice

@@ -164,6 +164,10 @@ def test_current_lists_those_not_over(people, api, now):
     assert [row["id"] for row in client.get(URL + "?current=false").json()["results"]] == [over.pk]
 
 
+def test_current_is_true_or_false(people, api):
+    assert errors_of(api(people["rep"]).get(URL + "?current=maybe")) == {"current": ["true or false."]}
+
+
 def test_retrieve_shows_only_what_one_may_see(people, api, now):
     absence = set_for(people, "rep", now)
     assert api(people["sales_manager"]).get(f"{URL}{absence.pk}/").json()["user"] == people["rep"].pk

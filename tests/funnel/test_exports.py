@@ -252,6 +252,15 @@ def test_lead_filters_apply_as_on_the_list(story, people, client_for):
         assert [int(row[0]) for row in rows] == [story[k].pk for k in expected], params
 
 
+def test_mine_is_true_or_false_on_the_lead_export_and_the_list(story, people, client_for):
+    client = client_for(people["sdr"])
+    for url in ("/api/v1/exports/leads/", "/api/v1/leads/"):
+        response = client.get(url, {"mine": "maybe"})
+        assert response.status_code == 400 and response.json()["errors"] == {"mine": ["true or false."]}, url
+    _, *rows = csv_rows(export(client, mine="true"))
+    assert [int(row[0]) for row in rows] == [story["l3"].pk]
+
+
 def test_call_reports_export_joins_terms_contacts_and_authors(story, people, client_for):
     competitor = Tag.objects.create(kind="competitor", slug="acme", label="Acme")
     objection = Tag.objects.create(kind="objection", slug="price", label="+Price")

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from config.db_router import reads_from_replica
 from config.pagination import CursorPagination
+from config.schema import problems
 from funnel.metrics import selectors, services
 from funnel.metrics.choices import Dimension, PeriodKind
 from funnel.metrics.models import MetricJob, MetricValue
@@ -147,6 +148,7 @@ class MetricViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(parameters=[RowQuerySerializer], responses=DrillPageSerializer, summary="The leads behind a number")
     @action(detail=False, methods=["get"], filterset_class=None, pagination_class=LeadCursorPagination)
+    @problems(404)
     def leads(self, request):
         query = RowQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from config.errors import DomainError
+from config.validation import whole_number
 from funnel.diagnostic import levels, questionnaire, selectors, services
 from funnel.diagnostic.choices import Level, Respondent
 from funnel.views.charts import PALETTE, Chart
@@ -135,7 +136,8 @@ def diagnostic(request):
 @require_POST
 def diagnostic_answer(request):
     raw = {k[1:]: v for k, v in request.POST.items() if k.startswith("s") and k[1:].isdigit()}
-    answers = {k: int(v) if v.isdigit() else v for k, v in raw.items()}
+    # Not a whole number ('²', 5,000 digits): passed on as text, which the service refuses by statement.
+    answers = {k: v if whole_number(v, max_digits=3) is None else int(v) for k, v in raw.items()}
     try:
         response = services.response_submit(user=request.user, answers=answers, function=request.POST.get("function"))
     except ValidationError as exc:

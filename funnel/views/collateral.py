@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from config.errors import DomainError
+from config.validation import whole_number
 from crm import selectors
 from crm.choices import CollateralKind, CollateralStatus, PreviewDecision, Segment, Stage
 from crm.models import CollateralVersion
@@ -133,12 +134,12 @@ def collateral_release(request, version_id: int):
 @login_required
 @require_POST
 def collateral_use(request, lead_id: int):
-    version = request.POST.get("version", "")
-    if not version.isdigit():
+    version = whole_number(request.POST.get("version", ""))
+    if version is None:
         messages.error(request, "Choose the collateral you used.")
         return redirect("lead-detail", lead_id)
     try:
-        collateral_use_record(user=request.user, version_id=int(version), lead_id=lead_id)
+        collateral_use_record(user=request.user, version_id=version, lead_id=lead_id)
     except (DomainError, ValidationError, PermissionDenied) as exc:
         error_message(request, exc)
     except ObjectDoesNotExist:

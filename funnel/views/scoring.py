@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from config.errors import DomainError
+from config.validation import whole_number
 from crm.choices import TouchKind
 from funnel.simulation.scoring import scoring_version_preview
 from funnel.templatetags import ui
@@ -138,10 +139,10 @@ def _grade_matrix() -> list[tuple[str, list[int]]]:
 def _page(request, fit=None, engagement=None, problems=None, status=200):
     active = services.scoring_version_active()
     proposals = list(ScoringModelVersion.objects.filter(status=VersionStatus.PROPOSED).select_related("proposed_by"))
-    preview_id = request.GET.get("preview", "")
+    preview_id = whole_number(request.GET.get("preview", ""))
     preview = None
-    if preview_id.isdigit():
-        version = next((v for v in proposals if v.pk == int(preview_id)), None)
+    if preview_id is not None:
+        version = next((v for v in proposals if v.pk == preview_id), None)
         preview = _preview(version) if version else None
     fit_initial, engagement_initial = _initial(active)
     context = {

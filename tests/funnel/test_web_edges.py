@@ -126,3 +126,16 @@ def test_a_history_row_recorded_before_checks_listed_their_fields_is_judged_by_i
     ]
     shown = rule_results_for(legacy, full_access=False)
     assert [c["reason"] for c in shown] == ["SQL v1 met", "hidden: sales data", "score is 55"]
+
+
+@pytest.mark.parametrize("number", ["²", "٣", "9" * 5000])
+def test_a_form_number_that_is_no_whole_number_is_refused_in_words_not_a_500(client, people, make_lead, number):
+    lead = make_lead(owner=people["rep"])
+    client.force_login(people["rep"])
+    used = client.post(reverse("lead-collateral-use", kwargs={"lead_id": lead.pk}), {"version": number}, follow=True)
+    assert used.status_code == 200 and "Choose the collateral you used." in used.content.decode()
+    client.force_login(people["admin"])
+    assert client.get(reverse("scoring"), {"preview": number}).status_code == 200  # no such preview: none shown
+    answers = {f"s{n}": "3" for n in range(1, 21)} | {"s1": number, "function": "sales"}
+    refused = client.post(reverse("diagnostic-answer"), answers)
+    assert refused.status_code == 400 and "Statement 1" in refused.content.decode()

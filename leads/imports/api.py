@@ -142,7 +142,9 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(ImportRowSerializer(page, many=True).data)
 
-    @extend_schema(responses={(200, "text/csv"): OpenApiResponse(description="row, column, problem")})
+    @extend_schema(
+        responses={(200, "text/csv"): OpenApiResponse(description="row, column, problem, note, value (the cell)")}
+    )
     @action(detail=True, methods=["get"], url_path="errors.csv", url_name="errors-csv")
     def errors_csv(self, request, pk=None):
         """The refused rows, one line per problem, safe to open in a spreadsheet."""

@@ -112,4 +112,4 @@ def test_the_errors_file_quotes_a_full_width_formula_start(people, api, start):
     job = import_job_run(job_id=job.pk)
     response = api(people["marketer"]).get(f"/api/v1/imports/{job.pk}/errors.csv")
     lines = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert lines[1][:2] == ["1", f"'{start}owner"]
+    assert lines[1][:2] == ["1", f"'{start}owner"] and lines[1][4] == f"'{start}cmd"

@@ -206,8 +206,10 @@ def test_the_errors_file_lists_each_problem_formula_safe(people, world, api):
     response = api(people["marketer"]).get(f"/api/v1/imports/{job.pk}/errors.csv")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     lines = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert lines[0] == ["row", "column", "problem", "note"]
+    assert lines[0] == ["row", "column", "problem", "note", "value"]
     assert [line[:2] for line in lines[1:]] == [["5", "E-mail"], ["6", "Stage"], ["8", "'@owner"], ["9", "When"]]
+    # What the file held in the refused cell, so a line can be corrected without the file beside it.
+    assert [line[4] for line in lines[1:3]] == ["not-an-email", "interest"]
     assert report.cell_safe("=HYPERLINK(1)") == "'=HYPERLINK(1)" and report.cell_safe("-2") == "'-2"
     assert report.cell_safe("plain") == "plain"
 

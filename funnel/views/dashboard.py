@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import Team
 from config.db_router import reads_from_replica
 from config.errors import DomainError
+from config.validation import whole_number
 from crm.choices import Channel, Segment
 from crm.models import Campaign
 from funnel.diagnostic.selectors import assessment_latest
@@ -80,19 +81,17 @@ def _read_filters(request: HttpRequest) -> tuple[Period, board.Slice, dict]:
     return period, slice_, errors
 
 
-def _slice_label(slice_: board.Slice, choices: dict) -> str:
-    """The slice in words, named from the filter's own options (a campaign older than those listed by its id)."""
+def _slice_label(slice_: board.Slice) -> str:
+    """The slice in words: a segment's or channel's label, a team's or campaign's name (at most one lookup)."""
     if slice_.dimension == Dimension.ALL:
         return "the whole company"
-    options = {
-        Dimension.TEAM: choices["teams"],
-        Dimension.CAMPAIGN: choices["campaigns"],
-        Dimension.SEGMENT: choices["segments"],
-        Dimension.CHANNEL: choices["channels"],
-    }.get(slice_.dimension, [])  # owner, key account and source are drilled into from the API only
-    name = {str(value): label for value, label in options}.get(slice_.value)
-    if name is None and slice_.dimension == Dimension.CAMPAIGN and slice_.value.isdigit():
-        name = Campaign.objects.filter(pk=int(slice_.value)).values_list("name", flat=True).first()
+    labels = {Dimension.SEGMENT: dict(Segment.choices), Dimension.CHANNEL: dict(Channel.choices)}
+    model = {Dimension.TEAM: Team, Dimension.CAMPAIGN: Campaign}.get(slice_.dimension)
+    pk = whole_number(slice_.value)  # a drill-down's value comes from its URL as it is
+    if model is not None and pk is not None:
+        name = model.objects.filter(pk=pk).values_list("name", flat=True).first()
+    else:  # owner, key account and source are drilled into from the API only: named by their value
+        name = labels.get(slice_.dimension, {}).get(slice_.value)
     return f"{Dimension(slice_.dimension).label.lower()} {name or slice_.value}"
 
 
@@ -116,7 +115,7 @@ def metrics_dashboard(request: HttpRequest):
         "period": period,
         "period_last": period.end - timedelta(days=1),
         "slice": slice_,
-        "slice_label": _slice_label(slice_, choices),
+        "slice_label": _slice_label(slice_),
         "errors": errors,
         "choices": choices,
         "query": request.GET.urlencode(),
@@ -195,7 +194,7 @@ def metrics_leads(request: HttpRequest):
         "snapshot": snapshot,
         "row": {key: _row_label(value) for key, value in row.items()},
         "part": q.get("part", "value"),
-        "slice_label": _slice_label(slice_, _choices(period)),
+        "slice_label": _slice_label(slice_),
         "back": _dashboard_url(period, slice_),
     }
     return render(request, "funnel/metrics_leads.html", context)

@@ -96,6 +96,9 @@ def test_a_drill_down_names_its_number_and_slice_and_leads_back_to_the_same_filt
     assert "Leads behind “Handoffs opened”" in opened and "The whole company, month of 1 Feb 2026" in opened
     assert "The number counts handoffs: a lead handed off more than once is listed once." in opened
     assert '<a href="/metrics/?period=month&amp;start=2026-02-01" id="back-to-board">' in opened
+    # A drill-down's slice comes from its URL as it is: a value that names nothing is named as given, not a 500.
+    odd = link(whole, metric="handoffs_created").replace("dimension=all&value=", "dimension=campaign&value=²")
+    assert "Source campaign ², month of 1 Feb 2026" in client.get(odd).content.decode()
 
 
 def test_every_drillable_metric_has_a_name_people_read():

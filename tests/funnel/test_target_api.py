@@ -116,13 +116,7 @@ def test_pages_propose_sign_and_drill_down(client, people):
     )
     assert answer.status_code == 400
     assert "they must match exactly" in answer.content.decode()
-    target = RevenueTarget.objects.create(
-        period_kind="quarter",
-        period_start="2026-01-01",
-        period_end="2026-04-01",
-        amount=Decimal(1),
-        proposed_by=people["leader"],
-    )
+    target = _first_quarter_target(people)
     client.force_login(people["sales_manager"])
     assert client.post(f"/targets/{target.pk}/sign-off/", {"side": "sales"}).status_code == 302
     target.refresh_from_db()
@@ -135,13 +129,7 @@ def test_pages_propose_sign_and_drill_down(client, people):
 
 
 def test_a_signed_side_says_who_signed_it_instead_of_offering_its_button_again(client, people):
-    target = RevenueTarget.objects.create(
-        period_kind="quarter",
-        period_start="2026-01-01",
-        period_end="2026-04-01",
-        amount=Decimal(1),
-        proposed_by=people["leader"],
-    )
+    target = _first_quarter_target(people)
     page, sign = f"/targets/{target.pk}/", f"/targets/{target.pk}/sign-off/"
     client.force_login(people["marketing_manager"])
     assert "Sign for marketing</button>" in client.get(page).content.decode()
@@ -205,3 +193,14 @@ def test_a_splits_problem_is_shown_beside_its_row_in_plain_words(client, people,
     forgotten = client.post("/targets/new/", _proposal(**{"split-0-team": str(teams["sales"].pk)}))
     assert "Row 1: give this split an amount, or clear its team and segment." in forgotten.content.decode()
     assert not RevenueTarget.objects.exists()
+
+
+def _first_quarter_target(people) -> RevenueTarget:
+    """A bare proposal for 2026's first quarter, made without the service so a page test starts from it."""
+    return RevenueTarget.objects.create(
+        period_kind="quarter",
+        period_start="2026-01-01",
+        period_end="2026-04-01",
+        amount=Decimal(1),
+        proposed_by=people["leader"],
+    )
